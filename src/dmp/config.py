@@ -1,0 +1,97 @@
+"""The one Settings class: the only reader of the environment (prefix ``DMP_``)."""
+
+from __future__ import annotations
+
+import base64
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AnyHttpUrl, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DMP_", extra="ignore")
+
+    # Where the service keeps its local state (SQLite file, blobs, keys, PKI) by default.
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
+    environment: str = Field(default="development", pattern="^(development|demo|test|production)$")
+
+    # Master key wrapping every dossier's data key: base64 of 32 bytes, or a key file.
+    master_key: str = ""
+    master_key_file: Path | None = None
+    # Older master keys still accepted for unwrapping during a rotation ("id:base64,...").
+    previous_master_keys: str = ""
+    # Key of the INS blind index; derived from the master key when not given.
+    blind_index_key: str = ""
+
+    creation_code_validity_days: int = 61  # "valid 2 months"
+    retention_years_after_closure: int = 10
+    max_document_bytes: int = 20 * 1024 * 1024
+
+    blob_backend: str = Field(default="filesystem", pattern="^(filesystem|s3)$")
+    blob_dir: Path | None = None
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "opendmp"
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    mail_sender: str = "ne-pas-repondre@dmp.example.fr"
+
+    pki_ca_bundle: Path | None = None
+    pki_crl_file: Path | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("DMP_DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'dmp.sqlite3'}"
+
+    @property
+    def effective_blob_dir(self) -> Path:
+        return self.blob_dir or self.var_dir / "blobs"
+
+    @property
+    def public_base_url(self) -> str:
+        return str(self.base_url).rstrip("/")
+
+    @cached_property
+    def master_key_bytes(self) -> bytes:
+        if self.master_key:
+            raw = self.master_key
+        elif self.master_key_file is not None:
+            raw = self.master_key_file.read_text().strip()
+        else:
+            key_file = self.var_dir / "master.key"
+            if not key_file.exists():
+                raise RuntimeError(
+                    "no master key: set DMP_MASTER_KEY or DMP_MASTER_KEY_FILE "
+                    "(`dmp keys init` writes one under var/)"
+                )
+            raw = key_file.read_text().strip()
+        key = base64.b64decode(raw)
+        if len(key) != 32:
+            raise ValueError("the master key must be 32 bytes, base64-encoded")
+        return key
+
+    @cached_property
+    def previous_master_key_bytes(self) -> dict[str, bytes]:
+        keys: dict[str, bytes] = {}
+        for item in filter(None, (p.strip() for p in self.previous_master_keys.split(","))):
+            key_id, _, encoded = item.partition(":")
+            keys[key_id] = base64.b64decode(encoded)
+        return keys
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Database plumbing: engine and session factory, unit of work, portable column types."""

@@ -1,0 +1,33 @@
+"""The unit of work: the request (or job) owns the transaction; services only flush.
+
+Side effects that must happen only once the data is durable (waking the outbox worker,
+removing a replaced blob) are queued with ``after_commit`` and dropped on rollback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+AfterCommit = Callable[[], Awaitable[None]]
+_AFTER_COMMIT_KEY = "dmp_after_commit"
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
+
+
+@asynccontextmanager
+async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            session.info.pop(_AFTER_COMMIT_KEY, None)
+            raise
+        for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
+            await callback()

@@ -1,0 +1,1 @@
+"""Identity value objects (NIR/INS, national professional ids) and their validation."""

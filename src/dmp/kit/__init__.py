@@ -1,0 +1,1 @@
+"""Helpers with no domain knowledge: clock, identifiers, pagination."""

@@ -1,0 +1,37 @@
+"""Pure access decisions: facts in, Decision out. Imports nothing outside ``dmp.policy``."""
+
+from dmp.policy.model import (
+    AccessMode,
+    Action,
+    Actor,
+    ActorKind,
+    AuthorizationState,
+    Context,
+    Decision,
+    DocumentFacts,
+    DocumentStatus,
+    DossierFacts,
+    DossierStatus,
+    HabilitationMatrix,
+    Obligation,
+    Reason,
+    Visibility,
+)
+
+__all__ = [
+    "AccessMode",
+    "Action",
+    "Actor",
+    "ActorKind",
+    "AuthorizationState",
+    "Context",
+    "Decision",
+    "DocumentFacts",
+    "DocumentStatus",
+    "DossierFacts",
+    "DossierStatus",
+    "HabilitationMatrix",
+    "Obligation",
+    "Reason",
+    "Visibility",
+]
