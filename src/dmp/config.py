@@ -29,6 +29,8 @@ class Settings(BaseSettings):
 
     creation_code_validity_days: int = 61  # "valid 2 months"
     retention_years_after_closure: int = 10
+    # Cooling-off before a requested deletion is carried out (cancellable until then).
+    deletion_grace_days: int = 7
     max_document_bytes: int = 20 * 1024 * 1024
 
     blob_backend: str = Field(default="filesystem", pattern="^(filesystem|s3)$")

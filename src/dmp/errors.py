@@ -18,6 +18,11 @@ class DmpError(Exception):
     message_fr: ClassVar[str] = "La demande n'a pas pu être traitée."
     message_en: ClassVar[str] = "The request could not be processed."
 
+    # True when the work flushed before the error (a denial's trace) must still be
+    # committed: the unit of work commits, then re-raises. Only set where nothing else
+    # can have been changed yet (access enforcement runs before any mutation).
+    keep_changes: bool = False
+
     def __init__(self, **fields: Any) -> None:
         self.fields = fields
         super().__init__(self.message("en"))

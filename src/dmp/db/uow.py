@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dmp.errors import DmpError
+
 AfterCommit = Callable[[], Awaitable[None]]
 _AFTER_COMMIT_KEY = "dmp_after_commit"
 
@@ -25,6 +27,13 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
         try:
             yield session
             await session.commit()
+        except DmpError as error:
+            if error.keep_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+            session.info.pop(_AFTER_COMMIT_KEY, None)
+            raise
         except BaseException:
             await session.rollback()
             session.info.pop(_AFTER_COMMIT_KEY, None)

@@ -1,5 +1,6 @@
 """Pure access decisions: facts in, Decision out. Imports nothing outside ``dmp.policy``."""
 
+from dmp.policy.decide import decide
 from dmp.policy.model import (
     AccessMode,
     Action,
@@ -34,4 +35,5 @@ __all__ = [
     "Obligation",
     "Reason",
     "Visibility",
+    "decide",
 ]

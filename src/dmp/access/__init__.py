@@ -1,0 +1,1 @@
+"""Stored grants (authorizations, blocks, treating physicians); loads facts, asks policy."""

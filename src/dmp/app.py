@@ -1,0 +1,84 @@
+"""``create_app(settings)``: the only composition root of the web service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, ORJSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dmp import __version__
+from dmp.config import Settings
+from dmp.db.engine import create_engine, create_session_factory
+from dmp.db.uow import unit_of_work
+from dmp.errors import DmpError
+from dmp.kit.clock import Clock
+from dmp.runtime import Runtime, build_runtime
+from dmp.web.rendering import render_error
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    runtime = build_runtime(settings, clock=clock)
+    engine = create_engine(settings.effective_database_url)
+    session_factory = create_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="OpenDMP",
+        version=__version__,
+        description="Dossier Médical Partagé — open implementation.",
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+
+    @app.exception_handler(DmpError)
+    async def _dmp_error(request: Request, error: DmpError) -> Any:
+        return render_error(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, error: RequestValidationError) -> Any:
+        from dmp.errors import InvalidInput
+
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        return render_error(request, InvalidInput(detail=detail))
+
+    @app.get("/health", tags=["operations"], summary="Liveness and database reachability")
+    async def health() -> JSONResponse:
+        try:
+            async with session_factory() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # any database failure means "not ready"
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "reachable", "version": __version__})
+
+    return app
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency: the request's unit of work."""
+    async with unit_of_work(request.app.state.session_factory) as session:
+        yield session
+
+
+def request_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and ``dmp serve``: settings from ``DMP_*``."""
+    return create_app(Settings())

@@ -1,0 +1,1 @@
+"""Traces: every decision on a dossier, hash-chained per dossier, verifiable."""

@@ -1,0 +1,236 @@
+"""Writing traces (in the caller's transaction), reading them, verifying the chains."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dmp.audit.chain import GENESIS, trace_hash
+from dmp.audit.models import Trace, TraceHead
+from dmp.crypto import DataKey
+from dmp.errors import TraceUnavailable
+from dmp.policy import Actor, ActorKind, Decision
+
+# Patients are not named in their own traces: the trace identifies the account.
+_ANONYMOUS_KINDS = {
+    ActorKind.PATIENT: "Titulaire",
+    ActorKind.LEGAL_REPRESENTATIVE: "Représentant légal",
+}
+
+
+def _display_name(actor: Actor) -> str:
+    return _ANONYMOUS_KINDS.get(actor.kind) or actor.display_name or actor.kind.value
+
+
+async def record_trace(
+    session: AsyncSession,
+    *,
+    dossier_id: uuid.UUID,
+    actor: Actor,
+    action: str,
+    decision: Decision,
+    at: datetime,
+    target: str | None = None,
+    matrix_version: str | None = None,
+    secret_detail: str | None = None,
+    data_key: DataKey | None = None,
+) -> Trace:
+    """Appends one trace to the dossier's chain. Raises ``TraceUnavailable`` if it cannot:
+    the caller's operation (a read included) must then fail."""
+    try:
+        return await _append(
+            session,
+            dossier_id=dossier_id,
+            actor=actor,
+            action=action,
+            decision=decision,
+            at=at,
+            target=target,
+            matrix_version=matrix_version,
+            secret_detail=secret_detail,
+            data_key=data_key,
+        )
+    except SQLAlchemyError as exc:
+        raise TraceUnavailable() from exc
+
+
+async def _append(
+    session: AsyncSession,
+    *,
+    dossier_id: uuid.UUID,
+    actor: Actor,
+    action: str,
+    decision: Decision,
+    at: datetime,
+    target: str | None,
+    matrix_version: str | None,
+    secret_detail: str | None,
+    data_key: DataKey | None,
+) -> Trace:
+    head = (
+        await session.execute(
+            select(TraceHead).where(TraceHead.dossier_id == dossier_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    prev_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    detail_ct = None
+    if secret_detail is not None:
+        if data_key is None:
+            raise ValueError("a secret trace detail needs the dossier's data key")
+        detail_ct = data_key.encrypt(
+            secret_detail.encode(), aad=b"trace-detail:" + dossier_id.bytes
+        )
+    trace = Trace(
+        dossier_id=dossier_id,
+        seq=prev_seq + 1,
+        at=at,
+        actor_kind=actor.kind.value,
+        actor_id=actor.id,
+        actor_name=_display_name(actor),
+        actor_profession=actor.profession,
+        action=action,
+        target=target,
+        mode=actor.mode.value,
+        outcome="allowed" if decision.allowed else "denied",
+        reason=decision.reason.value,
+        matrix_version=matrix_version,
+        detail_ct=detail_ct,
+        prev_hash=prev_hash,
+    )
+    trace.hash = trace_hash(
+        prev_hash=prev_hash,
+        dossier_id=str(dossier_id),
+        seq=trace.seq,
+        at=at,
+        actor_kind=trace.actor_kind,
+        actor_id=trace.actor_id,
+        actor_name=trace.actor_name,
+        actor_profession=trace.actor_profession,
+        action=action,
+        target=target,
+        mode=trace.mode,
+        outcome=trace.outcome,
+        reason=trace.reason,
+        matrix_version=matrix_version,
+        detail_ct=detail_ct,
+    )
+    session.add(trace)
+    if head is None:
+        session.add(TraceHead(dossier_id=dossier_id, seq=trace.seq, hash=trace.hash))
+    else:
+        await session.execute(
+            update(TraceHead)
+            .where(TraceHead.dossier_id == dossier_id)
+            .values(seq=trace.seq, hash=trace.hash)
+        )
+    await session.flush()
+    return trace
+
+
+def decrypt_detail(trace: Trace, data_key: DataKey) -> str | None:
+    if trace.detail_ct is None:
+        return None
+    aad = b"trace-detail:" + trace.dossier_id.bytes
+    return data_key.decrypt(trace.detail_ct, aad=aad).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainFault:
+    dossier_id: uuid.UUID
+    seq: int
+    problem: str  # edited | gap | reordered | head_mismatch
+
+
+async def verify_chains(
+    session: AsyncSession, *, dossier_id: uuid.UUID | None = None
+) -> list[ChainFault]:
+    """Recomputes every chain (or one) and reports the first fault of each dossier."""
+    heads_query = select(TraceHead)
+    if dossier_id is not None:
+        heads_query = heads_query.where(TraceHead.dossier_id == dossier_id)
+    heads = {h.dossier_id: h for h in (await session.execute(heads_query)).scalars()}
+    traces_query = select(Trace).order_by(Trace.dossier_id, Trace.seq)
+    if dossier_id is not None:
+        traces_query = traces_query.where(Trace.dossier_id == dossier_id)
+
+    faults: list[ChainFault] = []
+    current: uuid.UUID | None = None
+    expected_seq, prev_hash, broken = 1, GENESIS, False
+    seen: set[uuid.UUID] = set()
+    for trace in (await session.execute(traces_query)).scalars():
+        if trace.dossier_id != current:
+            _check_head(current, expected_seq - 1, prev_hash, heads, faults, broken)
+            current, expected_seq, prev_hash, broken = trace.dossier_id, 1, GENESIS, False
+            seen.add(trace.dossier_id)
+        if broken:
+            continue
+        problem = _check_one(trace, expected_seq, prev_hash)
+        if problem:
+            faults.append(
+                ChainFault(
+                    trace.dossier_id, trace.seq if problem != "gap" else expected_seq, problem
+                )
+            )
+            broken = True
+            continue
+        expected_seq, prev_hash = trace.seq + 1, trace.hash
+    _check_head(current, expected_seq - 1, prev_hash, heads, faults, broken)
+    for missing in set(heads) - seen:
+        faults.append(ChainFault(missing, 1, "gap"))
+    return faults
+
+
+def _check_one(trace: Trace, expected_seq: int, prev_hash: str) -> str | None:
+    if trace.seq != expected_seq:
+        return "gap"
+    if trace.prev_hash != prev_hash:
+        return "reordered"
+    recomputed = trace_hash(
+        prev_hash=trace.prev_hash,
+        dossier_id=str(trace.dossier_id),
+        seq=trace.seq,
+        at=trace.at,
+        actor_kind=trace.actor_kind,
+        actor_id=trace.actor_id,
+        actor_name=trace.actor_name,
+        actor_profession=trace.actor_profession,
+        action=trace.action,
+        target=trace.target,
+        mode=trace.mode,
+        outcome=trace.outcome,
+        reason=trace.reason,
+        matrix_version=trace.matrix_version,
+        detail_ct=trace.detail_ct,
+    )
+    return None if recomputed == trace.hash else "edited"
+
+
+def _check_head(
+    dossier_id: uuid.UUID | None,
+    last_seq: int,
+    last_hash: str,
+    heads: dict[uuid.UUID, TraceHead],
+    faults: list[ChainFault],
+    broken: bool,
+) -> None:
+    # A deleted tail leaves a consistent chain behind: only the head remembers its end.
+    if dossier_id is None or broken:
+        return
+    head = heads.get(dossier_id)
+    if head is None or head.seq != last_seq or head.hash != last_hash:
+        faults.append(ChainFault(dossier_id, last_seq + 1, "gap"))
+
+
+async def list_traces(
+    session: AsyncSession, *, dossier_id: uuid.UUID, limit: int = 200, before_seq: int | None = None
+) -> list[Trace]:
+    query = select(Trace).where(Trace.dossier_id == dossier_id)
+    if before_seq is not None:
+        query = query.where(Trace.seq < before_seq)
+    query = query.order_by(Trace.seq.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())

@@ -1,0 +1,30 @@
+"""``dmp``: the operator's command line (serve, db, keys, dossiers, audit, purge, demo…)."""
+
+from __future__ import annotations
+
+import typer
+
+from dmp.cli import dossiers, operations
+
+app = typer.Typer(
+    name="dmp",
+    help="OpenDMP — Dossier Médical Partagé : commandes d'exploitation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+operations.register(app)
+app.add_typer(dossiers.app, name="dossier", help="Créer, consulter, fermer, réactiver un DMP.")
+app.add_typer(dossiers.codes_app, name="creation-code", help="Codes de création de DMP.")
+app.add_typer(dossiers.identity_app, name="identity", help="Vérifier un NIR ou un identifiant PS.")
+
+try:  # the professional PKI arrives with the authentication domain
+    from dmp.auth.cli import pki_app, token
+
+    app.add_typer(pki_app, name="pki", help="Autorité de test et certificats CPS/SAMU/flux.")
+    app.command("token", help="Imprime une assertion signée pour curl.")(token)
+except ImportError:  # pragma: no cover - only while the auth domain is absent
+    pass
+
+
+def main() -> None:
+    app()

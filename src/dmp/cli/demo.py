@@ -1,0 +1,93 @@
+"""``dmp demo``: a fresh local world on SQLite — keys, migrations, seed, a local SMTP sink
+and the server — with the hints a newcomer needs printed at start."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from dmp.cli.context import console
+from dmp.cli.operations import write_master_key
+from dmp.cli.seed import SeededWorld, seed_world
+from dmp.config import Settings
+from dmp.db import migrate
+from dmp.db.engine import create_engine, create_session_factory
+from dmp.db.uow import unit_of_work
+from dmp.notifications.sink import MailSink
+from dmp.reference import professions
+from dmp.runtime import build_runtime
+
+
+def demo(
+    var_dir: Path = typer.Option(Path("var/demo"), help="Dossier de la démo (recréé)."),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    smtp_port: int = typer.Option(8025, help="Port du puits SMTP local."),
+    keep: bool = typer.Option(False, help="Garder les données d'une démo précédente."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Préparer sans lancer le serveur."),
+) -> None:
+    if var_dir.exists() and not keep:
+        shutil.rmtree(var_dir)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    write_master_key(var_dir / "master.key")
+    settings = Settings(
+        var_dir=var_dir,
+        environment="demo",
+        base_url=f"http://{host}:{port}",  # type: ignore[arg-type]
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+    )
+    migrate.upgrade(settings.effective_database_url)
+    world = asyncio.run(_seed(settings))
+    _print_world(world, settings)
+    if no_serve:
+        return
+    sink = MailSink(var_dir / "mail", host="127.0.0.1", port=smtp_port)
+    sink.start()
+    console.print(f"Puits SMTP local : 127.0.0.1:{smtp_port} → {var_dir / 'mail'}")
+    try:
+        _serve(settings, host, port)
+    finally:
+        sink.stop()
+
+
+async def _seed(settings: Settings) -> SeededWorld:
+    runtime = build_runtime(settings)
+    engine = create_engine(settings.effective_database_url)
+    try:
+        async with unit_of_work(create_session_factory(engine)) as session:
+            return await seed_world(session, rt=runtime)
+    finally:
+        await engine.dispose()
+
+
+def _print_world(world: SeededWorld, settings: Settings) -> None:
+    labels = professions()
+    patients = Table("Patient", "NIR", "Identifiant", "Mot de passe initial", title="DMP créés")
+    for label, nir, created in world.patients:
+        patients.add_row(label, nir, created.login_id, created.initial_password)
+    console.print(patients)
+    pros = Table("Identifiant national", "Profession", "Nom", "Structure", title="Professionnels")
+    for pro in world.professionals:
+        pros.add_row(
+            pro.national_id,
+            labels.get(pro.profession_code, pro.profession_code),
+            f"{pro.given_names} {pro.family_name}",
+            pro.structure_name or "",
+        )
+    console.print(pros)
+    base = settings.public_base_url
+    console.print(f"Base SQLite : {settings.effective_database_url}")
+    console.print(f"Service : {base}   santé : {base}/health   API : {base}/docs")
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from dmp.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, server_header=False)

@@ -1,0 +1,1 @@
+"""Dossiers: creation with consent, creation codes, closure, reactivation, purge, minors."""

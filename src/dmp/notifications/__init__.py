@@ -1,0 +1,1 @@
+"""Notifications: transactional outbox, email (SMTP) and SMS channels, templates."""

@@ -1,0 +1,43 @@
+"""Renders a ``DmpError`` for whoever asked: a FHIR OperationOutcome under ``/fhir``,
+a French HTML page for browsers, JSON otherwise. Never a stack trace."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, ORJSONResponse, Response
+
+from dmp.errors import DmpError
+
+FHIR_JSON = "application/fhir+json"
+
+
+def operation_outcome(error: DmpError) -> dict[str, object]:
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": error.fhir_code,
+                "details": {
+                    "coding": [{"system": "urn:opendmp:error", "code": error.code}],
+                    "text": error.message("fr"),
+                },
+                "diagnostics": error.message("en"),
+            }
+        ],
+    }
+
+
+def render_error(request: Request, error: DmpError) -> Response:
+    if request.url.path.startswith("/fhir"):
+        return ORJSONResponse(operation_outcome(error), error.status, media_type=FHIR_JSON)
+    if "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api"):
+        body = (
+            '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+            "<title>Erreur — DMP</title></head><body><main><h1>Une erreur est survenue</h1>"
+            f"<p>{escape(error.message('fr'))}</p></main></body></html>"
+        )
+        return HTMLResponse(body, error.status)
+    return ORJSONResponse({"error": error.as_dict()}, error.status)
