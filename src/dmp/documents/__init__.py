@@ -1,0 +1,1 @@
+"""Documents: metadata, versions, statuses, visibility, selections and content checks."""
