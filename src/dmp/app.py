@@ -8,17 +8,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, ORJSONResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp import __version__
 from dmp.config import Settings
 from dmp.db.engine import create_engine, create_session_factory
-from dmp.db.uow import unit_of_work
 from dmp.errors import DmpError
 from dmp.kit.clock import Clock
-from dmp.runtime import Runtime, build_runtime
+from dmp.runtime import build_runtime
 from dmp.web.rendering import render_error
 
 
@@ -36,7 +34,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         title="OpenDMP",
         version=__version__,
         description="Dossier Médical Partagé — open implementation.",
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     app.state.runtime = runtime
@@ -65,18 +62,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "reachable", "version": __version__})
 
+    from dmp.fhir.router import fhir_router
+
+    app.include_router(fhir_router(), prefix="/fhir")
     return app
-
-
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """FastAPI dependency: the request's unit of work."""
-    async with unit_of_work(request.app.state.session_factory) as session:
-        yield session
-
-
-def request_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def app_from_environment() -> FastAPI:

@@ -94,7 +94,8 @@ def issue_code(nir: str) -> None:
 
     issued = run(work)
     console.print(
-        f"Code de création : [bold]{issued.code}[/bold] (valable jusqu'au {issued.expires_at:%d/%m/%Y})"
+        f"Code de création : [bold]{issued.code}[/bold] "
+        f"(valable jusqu'au {issued.expires_at:%d/%m/%Y})"
     )
 
 
@@ -229,7 +230,7 @@ def contact(
     nir: str,
     email: str = typer.Option(None),
     mobile: str = typer.Option(None),
-    emergency: list[str] = typer.Option([], help="« Nom|lien|téléphone », répétable."),  # noqa: B008
+    emergency: list[str] = typer.Option([], help="« Nom|lien|téléphone », répétable."),
 ) -> None:
     people = [
         EmergencyContact(name=p[0], relation=p[1], phone=p[2])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import secrets
@@ -94,7 +95,8 @@ def audit_verify(dossier: str = typer.Option("", help="Un seul dossier (identifi
         return
     for fault in faults:
         errors.print(
-            f"[red]Altération[/red] dossier {fault.dossier_id} séquence {fault.seq} : {fault.problem}"
+            f"[red]Altération[/red] dossier {fault.dossier_id} "
+            f"séquence {fault.seq} : {fault.problem}"
         )
     raise typer.Exit(1)
 
@@ -131,9 +133,8 @@ def purge(
 @directory_app.command("import", help="Importe un extrait CSV de l'annuaire des professionnels.")
 def directory_import(path: Path) -> None:
     async def work() -> int:
+        rows = read_directory_csv(await asyncio.to_thread(path.read_text))
         async with cli_session() as (session, rt):
-            return await upsert_professionals(
-                session, rt=rt, rows=read_directory_csv(path.read_text())
-            )
+            return await upsert_professionals(session, rt=rt, rows=rows)
 
     console.print(f"{run(work)} professionnel(s) importé(s).")

@@ -29,14 +29,46 @@ from dmp.policy import Actor, ActorKind
 from dmp.runtime import Runtime
 
 PROFESSIONALS = [
-    ProfessionalIn("810002345678", "10", "Lefèvre", "Claire", "Médecine générale", "1750000001", "Cabinet du Marais"),
-    ProfessionalIn("810003456789", "10", "Benali", "Karim", "Médecine d'urgence", "1750000002", "SAU Hôpital Saint-Louis"),
-    ProfessionalIn("810004567890", "21", "Nguyen", "Thi", None, "1750000003", "Pharmacie de la Bastille"),
-    ProfessionalIn("810005678901", "60", "Moreau", "Sophie", None, None, "Cabinet infirmier Voltaire"),
+    ProfessionalIn(
+        "810002345678",
+        "10",
+        "Lefèvre",
+        "Claire",
+        "Médecine générale",
+        "1750000001",
+        "Cabinet du Marais",
+    ),
+    ProfessionalIn(
+        "810003456789",
+        "10",
+        "Benali",
+        "Karim",
+        "Médecine d'urgence",
+        "1750000002",
+        "SAU Hôpital Saint-Louis",
+    ),
+    ProfessionalIn(
+        "810004567890", "21", "Nguyen", "Thi", None, "1750000003", "Pharmacie de la Bastille"
+    ),
+    ProfessionalIn(
+        "810005678901", "60", "Moreau", "Sophie", None, None, "Cabinet infirmier Voltaire"
+    ),
     ProfessionalIn("810006789012", "80", "Girard", "Lucas", None, None, "Cabinet de podologie"),
-    ProfessionalIn("810007890123", "40", "Rousseau", "Anne", None, None, "Cabinet dentaire Oberkampf"),
-    ProfessionalIn("810008901234", "50", "Petit", "Julie", None, "1750000004", "Maternité des Lilas"),
-    ProfessionalIn("810009012345", "10", "Durand", "Paul", "Régulation SAMU", "1750000005", "SAMU 75 — Centre 15"),
+    ProfessionalIn(
+        "810007890123", "40", "Rousseau", "Anne", None, None, "Cabinet dentaire Oberkampf"
+    ),
+    ProfessionalIn(
+        "810008901234", "50", "Petit", "Julie", None, "1750000004", "Maternité des Lilas"
+    ),
+    ProfessionalIn(
+        "810009012345",
+        "10",
+        "Durand",
+        "Paul",
+        "Régulation SAMU",
+        "1750000005",
+        "SAMU 75 — Centre 15",
+    ),
 ]
 
 # NIRs of fictitious people (keys computed by the rule, checked at creation).
@@ -48,7 +80,9 @@ CLOSED_NIR = "148127502612303"
 @dataclass
 class SeededWorld:
     professionals: list[ProfessionalIn] = field(default_factory=list)
-    patients: list[tuple[str, str, CreatedDossier]] = field(default_factory=list)  # (label, nir, created)
+    patients: list[tuple[str, str, CreatedDossier]] = field(
+        default_factory=list
+    )  # (label, nir, created)
 
 
 def _professional_actor(pro: ProfessionalIn) -> Actor:
@@ -65,7 +99,9 @@ async def seed_world(session: AsyncSession, *, rt: Runtime) -> SeededWorld:
     world = SeededWorld(professionals=PROFESSIONALS)
     await upsert_professionals(session, rt=rt, rows=PROFESSIONALS)
     gp = _professional_actor(PROFESSIONALS[0])
-    counter = Actor(kind=ActorKind.COUNTER_AGENT, id="guichet-cpam-75-01", display_name="Accueil CPAM Paris 11e")
+    counter = Actor(
+        kind=ActorKind.COUNTER_AGENT, id="guichet-cpam-75-01", display_name="Accueil CPAM Paris 11e"
+    )
 
     adult = await create_dossier(
         session,
@@ -73,13 +109,20 @@ async def seed_world(session: AsyncSession, *, rt: Runtime) -> SeededWorld:
         actor=gp,
         request=DossierCreate(
             nir=ADULT_NIR,
-            identity=Identity(family_name="Dupont", given_names="Marie", birth_date=date(1969, 5, 12), sex=Sex.FEMALE),
+            identity=Identity(
+                family_name="Dupont",
+                given_names="Marie",
+                birth_date=date(1969, 5, 12),
+                sex=Sex.FEMALE,
+            ),
             channel=CreationChannel.PROFESSIONAL,
             consent=ConsentIn(given=True),
             contact=Contact(
                 email="marie.dupont@example.org",
                 mobile="0612345678",
-                emergency_contacts=[EmergencyContact(name="Jean Dupont", relation="époux", phone="0698765432")],
+                emergency_contacts=[
+                    EmergencyContact(name="Jean Dupont", relation="époux", phone="0698765432")
+                ],
             ),
         ),
     )
@@ -91,7 +134,9 @@ async def seed_world(session: AsyncSession, *, rt: Runtime) -> SeededWorld:
         actor=counter,
         request=DossierCreate(
             nir=MINOR_NIR,
-            identity=Identity(family_name="Dupont", given_names="Léo", birth_date=date(2013, 9, 3), sex=Sex.MALE),
+            identity=Identity(
+                family_name="Dupont", given_names="Léo", birth_date=date(2013, 9, 3), sex=Sex.MALE
+            ),
             channel=CreationChannel.COUNTER,
             consent=ConsentIn(
                 given=True,
@@ -113,13 +158,22 @@ async def seed_world(session: AsyncSession, *, rt: Runtime) -> SeededWorld:
         actor=counter,
         request=DossierCreate(
             nir=CLOSED_NIR,
-            identity=Identity(family_name="Bernard", given_names="André", birth_date=date(1948, 12, 1), sex=Sex.MALE),
+            identity=Identity(
+                family_name="Bernard",
+                given_names="André",
+                birth_date=date(1948, 12, 1),
+                sex=Sex.MALE,
+            ),
             channel=CreationChannel.COUNTER,
             consent=ConsentIn(given=True),
         ),
     )
     await close_dossier(
-        session, rt=rt, actor=operator_actor(), dossier_id=closed.dossier_id, reason=ClosureReason.PATIENT_REQUEST
+        session,
+        rt=rt,
+        actor=operator_actor(),
+        dossier_id=closed.dossier_id,
+        reason=ClosureReason.PATIENT_REQUEST,
     )
     world.patients.append(("Dossier fermé — André Bernard", CLOSED_NIR, closed))
     return world

@@ -6,9 +6,10 @@ from __future__ import annotations
 from html import escape
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, ORJSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from dmp.errors import DmpError
+from dmp.web.json import JsonResponse
 
 FHIR_JSON = "application/fhir+json"
 
@@ -31,8 +32,15 @@ def operation_outcome(error: DmpError) -> dict[str, object]:
 
 
 def render_error(request: Request, error: DmpError) -> Response:
+    response = _render(request, error)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+def _render(request: Request, error: DmpError) -> Response:
     if request.url.path.startswith("/fhir"):
-        return ORJSONResponse(operation_outcome(error), error.status, media_type=FHIR_JSON)
+        return JsonResponse(operation_outcome(error), error.status, media_type=FHIR_JSON)
     if "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api"):
         body = (
             '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
@@ -40,4 +48,4 @@ def render_error(request: Request, error: DmpError) -> Response:
             f"<p>{escape(error.message('fr'))}</p></main></body></html>"
         )
         return HTMLResponse(body, error.status)
-    return ORJSONResponse({"error": error.as_dict()}, error.status)
+    return JsonResponse({"error": error.as_dict()}, error.status)

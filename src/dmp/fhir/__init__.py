@@ -1,0 +1,1 @@
+"""FHIR R4 adapter shaped on IHE MHD as profiled by the ANS PDSm guide."""

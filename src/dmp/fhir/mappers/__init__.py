@@ -1,0 +1,1 @@
+"""Domain objects → FHIR resources (and back), one module per resource type."""
