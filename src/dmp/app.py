@@ -16,6 +16,7 @@ from dmp.config import Settings
 from dmp.db.engine import create_engine, create_session_factory
 from dmp.errors import DmpError
 from dmp.kit.clock import Clock
+from dmp.portals.headers import SecurityHeaders
 from dmp.runtime import build_runtime
 from dmp.web.rendering import render_error
 
@@ -63,8 +64,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "reachable", "version": __version__})
 
     from dmp.fhir.router import fhir_router
+    from dmp.portals.router import mount_portals
 
     app.include_router(fhir_router(), prefix="/fhir")
+    mount_portals(app)
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     return app
 
 

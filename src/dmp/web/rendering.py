@@ -3,10 +3,8 @@ a French HTML page for browsers, JSON otherwise. Never a stack trace."""
 
 from __future__ import annotations
 
-from html import escape
-
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from dmp.errors import DmpError
 from dmp.web.json import JsonResponse
@@ -42,10 +40,11 @@ def _render(request: Request, error: DmpError) -> Response:
     if request.url.path.startswith("/fhir"):
         return JsonResponse(operation_outcome(error), error.status, media_type=FHIR_JSON)
     if "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api"):
-        body = (
-            '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
-            "<title>Erreur — DMP</title></head><body><main><h1>Une erreur est survenue</h1>"
-            f"<p>{escape(error.message('fr'))}</p></main></body></html>"
+        from dmp.portals.i18n import request_language
+        from dmp.portals.web import Page, render_page
+
+        message = error.message(request_language(request))
+        return render_page(
+            request, Page("error.html", {"message": message}, error.status, "Erreur")
         )
-        return HTMLResponse(body, error.status)
     return JsonResponse({"error": error.as_dict()}, error.status)

@@ -1,0 +1,1 @@
+"""Patient, professional and counter portals: server-rendered pages, French first."""
