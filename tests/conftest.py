@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -119,5 +119,5 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def rt(settings: Settings, clock: FrozenClock) -> Iterator[Runtime]:
-    yield build_runtime(settings, clock=clock)
+def rt(settings: Settings, clock: FrozenClock) -> Runtime:
+    return build_runtime(settings, clock=clock)

@@ -21,7 +21,9 @@ async def test_health_answers_ok_with_a_reachable_database(tmp_path):
     await upgrade_engine(engine)
     await engine.dispose()
     app = create_app(settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
         response = await client.get("/health")
     assert response.status_code == 200 and response.json()["database"] == "reachable"
 
@@ -33,6 +35,8 @@ async def test_health_reports_an_unreachable_database(tmp_path):
         database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
     )
     app = create_app(settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
         response = await client.get("/health")
     assert response.status_code == 503

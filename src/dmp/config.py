@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     retention_years_after_closure: int = 10
     # Cooling-off before a requested deletion is carried out (cancellable until then).
     deletion_grace_days: int = 7
+    # A minor who comes of age has this many months to consent to keep their DMP; without
+    # that consent the dossier is closed (reason "other"), its data kept as after any closure.
+    majority_consent_months: int = Field(default=6, ge=1, le=60)
     max_document_bytes: int = 20 * 1024 * 1024
 
     blob_backend: str = Field(default="filesystem", pattern="^(filesystem|s3)$")
@@ -44,6 +47,25 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_sender: str = "ne-pas-repondre@dmp.example.fr"
+    # Production relays want STARTTLS and a login; the local sink wants neither.
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 10.0
+    # SMS: an HTTP gateway when a URL is set, otherwise one JSON file per SMS (development).
+    sms_gateway_url: AnyHttpUrl | None = None
+    sms_gateway_token: str = ""
+    sms_sender: str = "DMP"
+    sms_dir: Path | None = None
+
+    # People's logins (patients, representatives, portal professionals, agents).
+    otp_validity_minutes: int = Field(default=10, ge=1, le=60)
+    otp_max_sends: int = Field(default=3, ge=1)  # per challenge: caps SMS/e-mail bombing
+    login_max_failures: int = Field(default=3, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    session_idle_minutes: int = Field(default=15, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    session_cookie_name: str = "dmp_session"
 
     pki_ca_bundle: Path | None = None
     pki_crl_file: Path | None = None
@@ -52,7 +74,9 @@ class Settings(BaseSettings):
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("DMP_DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+            raise ValueError(
+                "DMP_DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
         return value
 
     @property
@@ -62,6 +86,10 @@ class Settings(BaseSettings):
     @property
     def effective_blob_dir(self) -> Path:
         return self.blob_dir or self.var_dir / "blobs"
+
+    @property
+    def effective_sms_dir(self) -> Path:
+        return self.sms_dir or self.var_dir / "sms"
 
     @property
     def public_base_url(self) -> str:

@@ -10,7 +10,17 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src" / "dmp"
 ADAPTERS = ("fhir", "portals", "cli")
 INFRASTRUCTURE = ("db", "kit", "crypto", "blobs", "reference", "policy")
-DOMAINS = ("identity", "auth", "access", "dossiers", "documents", "audit", "notifications", "feeds", "jobs")
+DOMAINS = (
+    "identity",
+    "auth",
+    "access",
+    "dossiers",
+    "documents",
+    "audit",
+    "notifications",
+    "feeds",
+    "jobs",
+)
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -58,7 +68,8 @@ def test_only_config_reads_the_environment():
     offenders = [
         module
         for module, path in MODULES
-        if module != "dmp.config" and ("os.environ" in path.read_text() or "getenv" in path.read_text())
+        if module != "dmp.config"
+        and ("os.environ" in path.read_text() or "getenv" in path.read_text())
     ]
     assert offenders == []
 

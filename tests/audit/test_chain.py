@@ -30,7 +30,9 @@ async def test_an_intact_chain_verifies(session, rt):
 async def test_an_edited_trace_is_reported_with_its_sequence_number(session, rt):
     dossier_id = await _dossier_with_traces(session, rt)
     await session.execute(
-        update(Trace).where(Trace.dossier_id == dossier_id, Trace.seq == 3).values(actor_id="someone-else")
+        update(Trace)
+        .where(Trace.dossier_id == dossier_id, Trace.seq == 3)
+        .values(actor_id="someone-else")
     )
     faults = await verify_chains(session, dossier_id=dossier_id)
     assert [(f.dossier_id, f.seq, f.problem) for f in faults] == [(dossier_id, 3, "edited")]
@@ -54,7 +56,9 @@ async def test_reordered_traces_are_reported(session, rt):
     dossier_id = await _dossier_with_traces(session, rt)
     rows = {
         t.seq: t
-        for t in (await session.execute(select(Trace).where(Trace.dossier_id == dossier_id))).scalars()
+        for t in (
+            await session.execute(select(Trace).where(Trace.dossier_id == dossier_id))
+        ).scalars()
     }
     # Swap the contents of traces 2 and 3 while keeping their sequence numbers.
     second, third = rows[2], rows[3]
@@ -86,10 +90,16 @@ async def test_every_change_is_traced_with_actor_and_outcome(session, rt):
         session, rt=rt, actor=holder, dossier_id=created.dossier_id, contact=Contact()
     )
     last = (
-        await session.execute(
-            select(Trace).where(Trace.dossier_id == created.dossier_id).order_by(Trace.seq.desc())
+        (
+            await session.execute(
+                select(Trace)
+                .where(Trace.dossier_id == created.dossier_id)
+                .order_by(Trace.seq.desc())
+            )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
     assert (last.action, last.actor_kind, last.outcome, last.mode, last.target) == (
         "dossier:admin:update",
         "patient",

@@ -26,8 +26,21 @@ def env(tmp_path: Path) -> dict[str, str]:
 def _create(env: dict[str, str], nir: str) -> str:
     result = runner.invoke(
         app,
-        ["dossier", "create", "--nir", nir, "--family-name", "Petit", "--given-names", "Luc",
-         "--birth-date", "1970-01-02", "--consent", "--email", "luc.petit@example.org"],
+        [
+            "dossier",
+            "create",
+            "--nir",
+            nir,
+            "--family-name",
+            "Petit",
+            "--given-names",
+            "Luc",
+            "--birth-date",
+            "1970-01-02",
+            "--consent",
+            "--email",
+            "luc.petit@example.org",
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
@@ -45,8 +58,18 @@ def test_create_prints_credentials_and_refuses_without_consent(env):
     nir = make_nir()
     refused = runner.invoke(
         app,
-        ["dossier", "create", "--nir", nir, "--family-name", "Petit", "--given-names", "Luc",
-         "--birth-date", "1970-01-02"],
+        [
+            "dossier",
+            "create",
+            "--nir",
+            nir,
+            "--family-name",
+            "Petit",
+            "--given-names",
+            "Luc",
+            "--birth-date",
+            "1970-01-02",
+        ],
         env=env,
     )
     assert refused.exit_code == 2 and "consentement" in refused.output
@@ -91,7 +114,9 @@ def test_directory_import_validates_every_row_first(env, tmp_path):
         "national_id,profession_code,specialty,family_name,given_names,structure_id,structure_name\n"
         "810002345678,10,Médecine générale,Lefèvre,Claire,,Cabinet\n"
     )
-    assert "1 professionnel" in runner.invoke(app, ["directory", "import", str(good)], env=env).output
+    assert (
+        "1 professionnel" in runner.invoke(app, ["directory", "import", str(good)], env=env).output
+    )
     bad = tmp_path / "mauvais.csv"
     bad.write_text(good.read_text() + "810002345679,99,,X,Y,,\n")
     result = runner.invoke(app, ["directory", "import", str(bad)], env=env)

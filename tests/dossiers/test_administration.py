@@ -31,10 +31,16 @@ async def test_the_holder_records_contacts_and_people_to_call(session, rt):
     contact = Contact(
         email="j.martin@example.org",
         mobile="06 12 34 56 78",
-        emergency_contacts=[EmergencyContact(name="Paul Martin", relation="frère", phone="0102030405")],
+        emergency_contacts=[
+            EmergencyContact(name="Paul Martin", relation="frère", phone="0102030405")
+        ],
     )
-    await update_contact(session, rt=rt, actor=holder, dossier_id=created.dossier_id, contact=contact)
-    data = await read_administrative_data(session, rt=rt, actor=holder, dossier_id=created.dossier_id)
+    await update_contact(
+        session, rt=rt, actor=holder, dossier_id=created.dossier_id, contact=contact
+    )
+    data = await read_administrative_data(
+        session, rt=rt, actor=holder, dossier_id=created.dossier_id
+    )
     assert data.contact.mobile == "0612345678"
     assert data.contact.emergency_contacts[0].name == "Paul Martin"
     assert data.identity["family_name"] == "Martin"

@@ -40,7 +40,9 @@ async def test_code_is_twelve_characters_and_stored_only_hashed(session, rt):
 async def test_online_creation_with_a_valid_code_then_the_code_is_spent(session, rt):
     nir = make_nir()
     issued = await issue_creation_code(session, rt=rt, actor=counter_agent(), nir=nir)
-    created = await a_dossier(session, rt, request=_online(nir, issued.code), actor=await _holder_actor())
+    created = await a_dossier(
+        session, rt, request=_online(nir, issued.code), actor=await _holder_actor()
+    )
     assert (await session.get(Dossier, created.dossier_id)).creation_channel == "patient_online"
     spent = (await session.execute(select(CreationCode))).scalars().all()
     assert [row.used_at for row in spent if row.used_at] == [rt.clock.now()]
@@ -49,7 +51,9 @@ async def test_online_creation_with_a_valid_code_then_the_code_is_spent(session,
 async def test_a_used_code_is_refused(session, rt):
     nir = make_nir()
     issued = await issue_creation_code(session, rt=rt, actor=counter_agent(), nir=nir)
-    created = await a_dossier(session, rt, request=_online(nir, issued.code), actor=await _holder_actor())
+    created = await a_dossier(
+        session, rt, request=_online(nir, issued.code), actor=await _holder_actor()
+    )
     from dmp.dossiers.purge import purge_dossier  # a purged person may start again
     from dmp.dossiers.schemas import ClosureReason
     from dmp.dossiers.service import close_dossier
@@ -100,7 +104,9 @@ async def test_online_creation_needs_the_vitale_serial(session, rt):
     nir = make_nir()
     issued = await issue_creation_code(session, rt=rt, actor=counter_agent(), nir=nir)
     with pytest.raises(errors.VitaleSerialRequired):
-        await a_dossier(session, rt, request=_online(nir, issued.code, serial=None), actor=await _holder_actor())
+        await a_dossier(
+            session, rt, request=_online(nir, issued.code, serial=None), actor=await _holder_actor()
+        )
 
 
 async def test_forbidden_parties_cannot_issue_codes(session, rt):

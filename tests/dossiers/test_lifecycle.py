@@ -85,10 +85,14 @@ async def test_a_minor_needs_a_legal_representative_who_is_recorded(session, rt)
     assert dossier.consent_by == ConsentBy.LEGAL_REPRESENTATIVE.value
     assert dossier.majority_on == date(2033, 9, 1)
     representatives = (
-        await session.execute(
-            select(LegalRepresentative).where(LegalRepresentative.dossier_id == dossier.id)
+        (
+            await session.execute(
+                select(LegalRepresentative).where(LegalRepresentative.dossier_id == dossier.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     assert len(representatives) == 1
     assert created.account_role == "legal_representative"
 
@@ -105,8 +109,10 @@ async def test_the_creating_professional_is_authorized(session, rt):
 async def test_creation_is_traced(session, rt):
     created = await a_dossier(session, rt)
     traces = (
-        await session.execute(select(Trace).where(Trace.dossier_id == created.dossier_id))
-    ).scalars().all()
+        (await session.execute(select(Trace).where(Trace.dossier_id == created.dossier_id)))
+        .scalars()
+        .all()
+    )
     assert [(t.action, t.outcome, t.actor_kind) for t in traces] == [
         ("dossier:create", "allowed", "counter_agent")
     ]
@@ -166,7 +172,11 @@ async def test_deletion_request_is_cancellable_until_carried_out(session, rt):
 async def test_reactivation_needs_a_new_consent(session, rt, clock):
     created = await a_dossier(session, rt)
     await close_dossier(
-        session, rt=rt, actor=counter_agent(), dossier_id=created.dossier_id, reason=ClosureReason.OTHER
+        session,
+        rt=rt,
+        actor=counter_agent(),
+        dossier_id=created.dossier_id,
+        reason=ClosureReason.OTHER,
     )
     clock.advance(timedelta(days=400))
     with pytest.raises(errors.ConsentMissing):
@@ -206,7 +216,11 @@ async def test_a_professional_without_any_grant_cannot_close(session, rt):
     stranger = professional("810000000018")
     with pytest.raises(AccessDenied):
         await close_dossier(
-            session, rt=rt, actor=stranger, dossier_id=created.dossier_id, reason=ClosureReason.DEATH
+            session,
+            rt=rt,
+            actor=stranger,
+            dossier_id=created.dossier_id,
+            reason=ClosureReason.DEATH,
         )
     denied = (
         await session.execute(
@@ -217,5 +231,5 @@ async def test_a_professional_without_any_grant_cannot_close(session, rt):
 
 
 async def test_identity_birth_date_in_the_future_is_rejected():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="date de naissance impossible"):
         Identity(family_name="Martin", given_names="Léa", birth_date=date(2300, 1, 1))

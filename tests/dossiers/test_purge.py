@@ -22,7 +22,11 @@ from tests.builders.dossiers import a_dossier, adult_request
 async def _closed(session, rt):
     created = await a_dossier(session, rt)
     await close_dossier(
-        session, rt=rt, actor=counter_agent(), dossier_id=created.dossier_id, reason=ClosureReason.DEATH
+        session,
+        rt=rt,
+        actor=counter_agent(),
+        dossier_id=created.dossier_id,
+        reason=ClosureReason.DEATH,
     )
     return created
 
@@ -68,7 +72,11 @@ async def test_the_same_person_may_create_a_new_dossier_after_purge(session, rt,
     request = adult_request()
     created = await a_dossier(session, rt, request=request)
     await close_dossier(
-        session, rt=rt, actor=counter_agent(), dossier_id=created.dossier_id, reason=ClosureReason.OTHER
+        session,
+        rt=rt,
+        actor=counter_agent(),
+        dossier_id=created.dossier_id,
+        reason=ClosureReason.OTHER,
     )
     clock.advance(timedelta(days=365 * 11))
     await purge_dossier(session, rt=rt, actor=operator(), dossier_id=created.dossier_id)

@@ -10,7 +10,9 @@ from dmp.identity.errors import InvalidNir
 from dmp.identity.nir import nir_key, parse_nir
 
 bodies = st.builds(
-    lambda sex, year, month, dept, commune, order: f"{sex}{year:02d}{month:02d}{dept}{commune:03d}{order:03d}",
+    lambda sex, year, month, dept, commune, order: (
+        f"{sex}{year:02d}{month:02d}{dept}{commune:03d}{order:03d}"
+    ),
     st.sampled_from("12"),
     st.integers(0, 99),
     st.integers(1, 12),
@@ -22,7 +24,13 @@ bodies = st.builds(
 
 def _reference_key(body: str) -> int:
     # Written from the rule, independently of the implementation.
-    digits = body.replace("2A", "19") if body[5:7] == "2A" else body.replace("2B", "18") if body[5:7] == "2B" else body
+    digits = (
+        body.replace("2A", "19")
+        if body[5:7] == "2A"
+        else body.replace("2B", "18")
+        if body[5:7] == "2B"
+        else body
+    )
     return 97 - int(digits) % 97
 
 

@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 # RFC 9106 second recommended option (64 MiB, 3 passes), lighter in parallelism for 2 cores.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet, not a secret
 _LOGIN_ALPHABET = "0123456789"
 
 

@@ -16,7 +16,7 @@ class _SaveToFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         stamp = time.strftime("%Y%m%dT%H%M%S")
         index = len(list(self.folder.glob("*.eml")))
         (self.folder / f"{stamp}-{index:05d}.eml").write_bytes(envelope.content)

@@ -58,7 +58,10 @@ def professions() -> dict[str, str]:
 
 @cache
 def patient_categories() -> list[str]:
-    return [row["label"] for row in sorted(_rows("patient-categories.csv"), key=lambda r: int(r["order"]))]
+    return [
+        row["label"]
+        for row in sorted(_rows("patient-categories.csv"), key=lambda r: int(r["order"]))
+    ]
 
 
 @cache
