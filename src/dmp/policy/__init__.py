@@ -1,6 +1,7 @@
 """Pure access decisions: facts in, Decision out. Imports nothing outside ``dmp.policy``."""
 
 from dmp.policy.decide import decide
+from dmp.policy.listing import DocumentFilter, document_filter, matches, obligations_for
 from dmp.policy.model import (
     AccessMode,
     Action,
@@ -28,6 +29,7 @@ __all__ = [
     "Context",
     "Decision",
     "DocumentFacts",
+    "DocumentFilter",
     "DocumentStatus",
     "DossierFacts",
     "DossierStatus",
@@ -36,4 +38,7 @@ __all__ = [
     "Reason",
     "Visibility",
     "decide",
+    "document_filter",
+    "matches",
+    "obligations_for",
 ]

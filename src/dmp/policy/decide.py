@@ -25,136 +25,29 @@ from dmp.policy.model import (
     Reason,
     Visibility,
 )
-
-REIMBURSEMENT_CLASS = "60"
-
-# Kept for readers: these kinds have no handler below, so every request of theirs is refused.
-FORBIDDEN_KINDS = frozenset(
-    {ActorKind.OCCUPATIONAL_PHYSICIAN, ActorKind.INSURER, ActorKind.EMPLOYER, ActorKind.BANK}
-)
-# Actions aimed at one document: without ``document`` there is nothing to decide on.
-# DOCUMENT_LIST is both: without a document it asks "may the actor search this dossier",
-# with one "is this document among the results". Every other action is dossier-wide and
-# ignores a document passed along (e.g. the facts of the document being added).
-DOCUMENT_ACTIONS = frozenset(
-    {
-        Action.DOCUMENT_READ,
-        Action.DOCUMENT_REPLACE,
-        Action.DOCUMENT_DELETE,
-        Action.DOCUMENT_ARCHIVE,
-        Action.DOCUMENT_SELECT,
-        Action.DOCUMENT_MASK,
-        Action.DOCUMENT_VISIBILITY,
-    }
-)
-READ_ACTIONS = frozenset({Action.DOCUMENT_LIST, Action.DOCUMENT_READ, Action.DOSSIER_ADMIN_READ})
-# What the holder keeps on a closed dossier: reading and downloading it until it is purged,
-# reactivating it, and asking for (or cancelling) the deletion of its data.
-HOLDER_ACTIONS_WHEN_CLOSED = frozenset(
-    {
-        Action.DOCUMENT_LIST,
-        Action.DOCUMENT_READ,
-        Action.DOSSIER_DOWNLOAD,
-        Action.DOSSIER_ADMIN_READ,
-        Action.DOSSIER_ADMIN_UPDATE,
-        Action.TRACE_READ,
-        Action.DOSSIER_REACTIVATE,
-    }
-)
-ACTIONS_ON_CLOSED = frozenset(
-    {Action.DOSSIER_LOOKUP, Action.DOSSIER_REACTIVATE, Action.DOSSIER_PURGE}
-)
-_COUNTER_ACTIONS = frozenset(
-    {
-        Action.DOSSIER_LOOKUP,
-        Action.DOSSIER_CREATE,
-        Action.DOSSIER_CLOSE,
-        Action.DOSSIER_REACTIVATE,
-        Action.CREDENTIALS_REISSUE,
-    }
-)
-# Administrative actors never see medical content: this is their whole vocabulary.
-ADMINISTRATIVE_ACTIONS: dict[ActorKind, frozenset[Action]] = {
-    ActorKind.COUNTER_AGENT: _COUNTER_ACTIONS,
-    ActorKind.SUPPORT: _COUNTER_ACTIONS,
-    ActorKind.OPERATOR: _COUNTER_ACTIONS | {Action.DOSSIER_PURGE},
-    ActorKind.SYSTEM: frozenset(
-        {Action.DOSSIER_LOOKUP, Action.DOSSIER_PURGE, Action.DOSSIER_ADMIN_UPDATE}
-    ),
-    ActorKind.FEED: frozenset(
-        {Action.DOSSIER_LOOKUP, Action.DOCUMENT_ADD, Action.DOCUMENT_REPLACE}
-    ),
-}
-# Who may ask "is there a dossier" before one is known: a representative's account is
-# already linked to the minor's dossier, so they never search.
-LOOKUP_WITHOUT_DOSSIER = frozenset(
-    {
-        ActorKind.PATIENT,
-        ActorKind.PROFESSIONAL,
-        ActorKind.REGULATOR,
-        ActorKind.COUNTER_AGENT,
-        ActorKind.SUPPORT,
-        ActorKind.FEED,
-        ActorKind.OPERATOR,
-        ActorKind.SYSTEM,
-    }
-)
-CREATORS = frozenset(
-    {
-        ActorKind.PATIENT,
-        ActorKind.PROFESSIONAL,
-        ActorKind.COUNTER_AGENT,
-        ActorKind.SUPPORT,
-        ActorKind.OPERATOR,
-    }
-)
-HOLDER_SIDE_MANAGEMENT = frozenset(
-    {
-        Action.ACCESS_MANAGE,
-        Action.ACCESS_UNBLOCK,
-        Action.EMERGENCY_CONSENTS_MANAGE,
-        Action.TRACE_READ,
-        Action.DOSSIER_ADMIN_READ,
-        Action.DOSSIER_ADMIN_UPDATE,
-        Action.DOSSIER_DOWNLOAD,
-        Action.DOSSIER_CLOSE,
-        Action.DOSSIER_REACTIVATE,
-        Action.DOSSIER_LOOKUP,
-        Action.DOCUMENT_ADD,
-        Action.DOCUMENT_LIST,
-    }
-)
-MANAGER_ACTIONS = frozenset(
-    {
-        Action.ACCESS_MANAGE,
-        Action.EMERGENCY_CONSENTS_MANAGE,
-        Action.TRACE_READ,
-        Action.DOSSIER_ADMIN_UPDATE,
-    }
-)
-# Patient-side conveniences and operator work a professional never does.
-NOT_FOR_PROFESSIONALS = frozenset(
-    {
-        Action.DOSSIER_PURGE,
-        Action.DOSSIER_DOWNLOAD,
-        Action.CREDENTIALS_REISSUE,
-        Action.DOCUMENT_ARCHIVE,
-        Action.DOCUMENT_SELECT,
-    }
-)
-
-_TRACE = frozenset({Obligation.TRACE})
-EMERGENCY_OBLIGATIONS = frozenset(
-    {Obligation.TRACE, Obligation.NOTIFY_PATIENT, Obligation.BREAK_GLASS_BANNER}
+from dmp.policy.vocabulary import (
+    ACTIONS_ON_CLOSED,
+    ADMINISTRATIVE_ACTIONS,
+    CREATORS,
+    DOCUMENT_ACTIONS,
+    EMERGENCY_OBLIGATIONS,
+    HOLDER_ACTIONS_WHEN_CLOSED,
+    HOLDER_SIDE_MANAGEMENT,
+    LOOKUP_WITHOUT_DOSSIER,
+    MANAGER_ACTIONS,
+    PROFESSIONAL_ACTIONS,
+    READ_ACTIONS,
+    REIMBURSEMENT_CLASS,
+    TRACE_ONLY,
 )
 
 
-def allow(obligations: frozenset[Obligation] = _TRACE) -> Decision:
+def allow(obligations: frozenset[Obligation] = TRACE_ONLY) -> Decision:
     return Decision(True, Reason.ALLOWED, obligations)
 
 
 def deny(reason: Reason) -> Decision:
-    return Decision(False, reason, _TRACE)
+    return Decision(False, reason, TRACE_ONLY)
 
 
 def decide(
@@ -164,6 +57,9 @@ def decide(
     document: DocumentFacts | None = None,
     context: Context | None = None,
 ) -> Decision:
+    """May ``actor`` do ``action``? Actions on one document (``DOCUMENT_ACTIONS``) need
+    ``document``; DOCUMENT_LIST without one asks whether the actor may search at all, with
+    one whether that document is among the results; every other action ignores it."""
     handler = _HANDLERS.get(actor.kind)
     if handler is None:  # excluded parties, and any kind nobody wrote a rule for
         return deny(Reason.FORBIDDEN_ROLE)
@@ -284,7 +180,7 @@ def _professional(
 ) -> Decision:
     if actor.mode is AccessMode.REGULATION:
         return deny(Reason.REGULATION_CREDENTIAL_REQUIRED)
-    if action in NOT_FOR_PROFESSIONALS:
+    if action not in PROFESSIONAL_ACTIONS:
         return deny(Reason.ACTION_NOT_PERMITTED)
     if action is Action.ACCESS_UNBLOCK:
         return deny(Reason.ONLY_PATIENT_UNBLOCKS)
@@ -308,6 +204,7 @@ def _professional(
         return allow() if has_normal_basis(dossier) else deny(Reason.NOT_AUTHORIZED)
     if action in (Action.DOCUMENT_MASK, Action.DOCUMENT_VISIBILITY):
         return _professional_flags(action, dossier, document)
+    # Only READ_ACTIONS are left of the professional's vocabulary.
     return _professional_read(actor, action, dossier, document, context)
 
 
@@ -332,7 +229,7 @@ def _professional_read(
     context: Context | None,
 ) -> Decision:
     if has_normal_basis(dossier):
-        return _scope(actor, document, context, _TRACE, masked_visible=is_manager(dossier))
+        return _scope(actor, document, context, TRACE_ONLY, masked_visible=is_manager(dossier))
     if actor.mode is AccessMode.BREAK_GLASS:
         # A refused break-glass request is refused as a whole, own documents included: the
         # refusal is what the caller and the patient's history must see.
@@ -397,14 +294,12 @@ def _scope(
 def _marker(document: DocumentFacts) -> frozenset[Obligation]:
     if Visibility.INVISIBLE_REPRESENTANTS_LEGAUX in document.visibility:
         return frozenset({Obligation.TRACE, Obligation.MARK_HIDDEN_FROM_REPRESENTATIVES})
-    return _TRACE
+    return TRACE_ONLY
 
 
-_Handler = Callable[
-    [Actor, Action, DossierFacts, DocumentFacts | None, Context | None], Decision
-]
+_Handler = Callable[[Actor, Action, DossierFacts, DocumentFacts | None, Context | None], Decision]
 _HANDLERS: dict[ActorKind, _Handler] = {
-    **{kind: _administrative for kind in ADMINISTRATIVE_ACTIONS},
+    **dict.fromkeys(ADMINISTRATIVE_ACTIONS, _administrative),
     ActorKind.PATIENT: _holder_side,
     ActorKind.LEGAL_REPRESENTATIVE: _holder_side,
     ActorKind.PROFESSIONAL: _professional,

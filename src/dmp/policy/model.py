@@ -157,12 +157,18 @@ class DossierFacts:
 
 @dataclass(frozen=True, slots=True)
 class DocumentFacts:
+    """A document as the rules see it. ``actor_is_author`` is relative to the actor asking;
+    ``author_id`` is the row's own author (the author's ``Actor.id``), which is what a list
+    query can compare: whoever loads the facts keeps ``actor_is_author`` equal to
+    ``author_id == actor.id``."""
+
     type_code: str
     class_code: str
     status: DocumentStatus = DocumentStatus.APPROVED
     visibility: frozenset[Visibility] = frozenset()
     author_is_patient: bool = False
     actor_is_author: bool = False
+    author_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +180,10 @@ class HabilitationMatrix:
 
     def allows(self, profession: str | None, type_code: str) -> bool:
         return profession is not None and (profession, type_code) in self.readable
+
+    def types_readable_by(self, profession: str | None) -> frozenset[str]:
+        """The query form of ``allows``: every type code the profession reads."""
+        return frozenset(type_code for code, type_code in self.readable if code == profession)
 
 
 @dataclass(frozen=True, slots=True)
