@@ -34,7 +34,9 @@ async def enforce(
     doctor_present: bool = False,
 ) -> Decision:
     """Decides, traces (allowed or denied) and raises ``AccessDenied`` on a denial."""
-    facts = facts or await load_dossier_facts(session, dossier=dossier, actor=actor)
+    facts = facts or await load_dossier_facts(
+        session, dossier=dossier, actor=actor, today=rt.clock.now().date()
+    )
     decision = decide(
         actor, action, facts, document, context_for(rt, doctor_present=doctor_present)
     )

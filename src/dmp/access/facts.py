@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.models import Authorization, TreatingPhysician
 from dmp.dossiers.models import Dossier
+from dmp.kit.clock import system_clock
 from dmp.policy import Actor, ActorKind, AuthorizationState, DossierFacts, DossierStatus
 
 _PROFESSIONAL_KINDS = (ActorKind.PROFESSIONAL, ActorKind.REGULATOR)
 
 
+def is_minor_on(dossier: Dossier, today: date) -> bool:
+    """Minority from the date, not only the stored flag: the representatives lose access
+    on the 18th birthday itself, even before the daily majority job has run."""
+    if not dossier.is_minor:
+        return False
+    return dossier.majority_on is None or today < dossier.majority_on
+
+
 async def load_dossier_facts(
-    session: AsyncSession, *, dossier: Dossier, actor: Actor
+    session: AsyncSession, *, dossier: Dossier, actor: Actor, today: date | None = None
 ) -> DossierFacts:
+    """``today`` comes from the runtime's clock (``enforce`` passes it); without it the
+    system date is used, which only matters to minority on the day of the 18th birthday."""
     belongs = actor.dossier_id is not None and actor.dossier_id == str(dossier.id)
     authorization: AuthorizationState | None = None
     treating = administrator = False
@@ -36,7 +49,7 @@ async def load_dossier_facts(
         administrator = role == "administrator"
     return DossierFacts(
         status=DossierStatus(dossier.status),
-        is_minor=dossier.is_minor,
+        is_minor=is_minor_on(dossier, today or system_clock.now().date()),
         btg_consent=dossier.btg_consent,
         etreat_consent=dossier.etreat_consent,
         masked_consent=dossier.masked_consent,

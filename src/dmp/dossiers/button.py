@@ -37,7 +37,9 @@ async def press_dmp_button(
         if not decide(actor, Action.DOSSIER_LOOKUP, None):
             raise AccessDenied(reason="action_not_permitted", action=Action.DOSSIER_LOOKUP.value)
         return None
-    facts = await load_dossier_facts(session, dossier=dossier, actor=actor)
+    facts = await load_dossier_facts(
+        session, dossier=dossier, actor=actor, today=rt.clock.now().date()
+    )
     await enforce(
         session, rt=rt, actor=actor, action=Action.DOSSIER_LOOKUP, dossier=dossier, facts=facts
     )
