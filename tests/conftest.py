@@ -115,6 +115,9 @@ def settings(tmp_path: Path) -> Settings:
         var_dir=tmp_path / "var",
         master_key=base64.b64encode(secrets.token_bytes(32)).decode(),
         environment="test",
+        # Real argon2id at a test cost: the production cost is a setting, not a behaviour.
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
     )
 
 

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     # Key of the INS blind index; derived from the master key when not given.
     blind_index_key: str = ""
 
+    # argon2id cost of patient and professional passwords (RFC 9106: 64 MiB, 3 passes).
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=1024)
+
     creation_code_validity_days: int = 61  # "valid 2 months"
     retention_years_after_closure: int = 10
     # Cooling-off before a requested deletion is carried out (cancellable until then).
@@ -66,6 +70,8 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=15, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
     session_cookie_name: str = "dmp_session"
+    # Passkeys (WebAuthn): the relying party id is the host of base_url, its origin the origin.
+    webauthn_rp_name: str = "DMP — Dossier Médical Partagé"
 
     pki_ca_bundle: Path | None = None
     pki_crl_file: Path | None = None

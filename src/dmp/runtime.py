@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from dmp.config import Settings
 from dmp.crypto import BlindIndex, Keyring
+from dmp.crypto.passwords import configure_hashing
 from dmp.kit.clock import Clock, system_clock
 from dmp.policy import HabilitationMatrix
 from dmp.reference import load_habilitation_matrix
@@ -32,6 +33,9 @@ class Runtime:
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     import base64
 
+    configure_hashing(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
     master = settings.master_key_bytes
     keyring = Keyring(master, settings.previous_master_key_bytes)
     if settings.blind_index_key:

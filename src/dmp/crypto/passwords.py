@@ -9,6 +9,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 # RFC 9106 second recommended option (64 MiB, 3 passes), lighter in parallelism for 2 cores.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
+
+
+def configure_hashing(*, time_cost: int, memory_kib: int) -> None:
+    """Sets the argon2id cost from the settings (tests use a lighter, still real, cost).
+    Hashes made with other parameters keep verifying: argon2 stores them in the hash."""
+    global _HASHER  # one process-wide hasher, configured at start-up
+    _HASHER = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=2)
+
+
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"  # noqa: S105 - an alphabet, not a secret
 _LOGIN_ALPHABET = "0123456789"
 

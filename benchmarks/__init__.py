@@ -1,0 +1,1 @@
+"""Load generators and workloads, run by hand (never by the test suite)."""

@@ -1,0 +1,142 @@
+"""Searching a dossier's documents: one access decision for the search as a whole (one
+trace), then one SQL query that carries the access rule (``policy.document_filter``)
+and the user's filters. Sorted newest first; keyset pagination (``next_cursor``) or an
+offset for page numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dmp.access.enforce import context_for, enforce
+from dmp.access.facts import load_dossier_facts
+from dmp.documents import repository
+from dmp.documents.errors import InvalidCursor, SelectionsArePersonal
+from dmp.documents.models import Document
+from dmp.documents.records import HOLDER_SIDE, to_out, visibility_of
+from dmp.documents.schemas import DocumentPage, DocumentSearch, SortKey
+from dmp.dossiers.models import Dossier
+from dmp.dossiers.service import get_dossier
+from dmp.errors import AccessDenied, InvalidInput
+from dmp.policy import (
+    Action,
+    Actor,
+    Decision,
+    DocumentFacts,
+    DocumentFilter,
+    DocumentStatus,
+    Obligation,
+    document_filter,
+    obligations_for,
+)
+from dmp.reference import patient_categories
+from dmp.runtime import Runtime
+
+
+def encode_cursor(sort: SortKey, at: datetime, document_id: uuid.UUID) -> str:
+    raw = f"{sort.value}|{at.isoformat()}|{document_id.hex}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: SortKey) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        sort_name, at, document_id = raw.split("|")
+        position = datetime.fromisoformat(at), uuid.UUID(hex=document_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidCursor() from None
+    if sort_name != sort.value or position[0].tzinfo is None:
+        raise InvalidCursor()
+    return position
+
+
+def _check_query(query: DocumentSearch, actor: Actor) -> tuple[datetime, uuid.UUID] | None:
+    """Refusals that need no database, made before the search is traced."""
+    unknown = query.categories - set(patient_categories())
+    if unknown:
+        valid = ", ".join(patient_categories())
+        raise InvalidInput(detail=f"catégorie inconnue {sorted(unknown)} ; catégories : {valid}")
+    if query.only_selected and actor.kind not in HOLDER_SIDE:
+        raise SelectionsArePersonal()
+    return decode_cursor(query.cursor, query.sort) if query.cursor else None
+
+
+async def authorize_listing(
+    session: AsyncSession,
+    *,
+    rt: Runtime,
+    actor: Actor,
+    dossier: Dossier,
+    doctor_present: bool = False,
+    target: str | None = None,
+) -> tuple[DocumentFilter, Decision]:
+    """Decides and traces the search as a whole, and returns the rule as a filter."""
+    facts = await load_dossier_facts(
+        session, dossier=dossier, actor=actor, today=rt.clock.now().date()
+    )
+    decision = await enforce(
+        session,
+        rt=rt,
+        actor=actor,
+        action=Action.DOCUMENT_LIST,
+        dossier=dossier,
+        facts=facts,
+        target=target,
+        doctor_present=doctor_present,
+    )
+    listing = document_filter(actor, facts, context_for(rt, doctor_present=doctor_present))
+    if isinstance(listing, Decision):  # pragma: no cover - enforce refused it already
+        raise AccessDenied(reason=listing.reason.value, action=Action.DOCUMENT_LIST.value)
+    return listing, decision
+
+
+def row_obligations(listing: DocumentFilter, document: Document) -> frozenset[Obligation]:
+    facts = DocumentFacts(
+        type_code=document.type_code,
+        class_code=document.class_code,
+        status=DocumentStatus(document.status),
+        visibility=visibility_of(document),
+        author_id=document.author_id,
+    )
+    return obligations_for(listing, facts)
+
+
+async def search_documents(
+    session: AsyncSession,
+    *,
+    rt: Runtime,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    query: DocumentSearch,
+    doctor_present: bool = False,
+) -> DocumentPage:
+    """The documents of ``dossier_id`` that ``actor`` may see and that match ``query``."""
+    after = _check_query(query, actor)
+    dossier = await get_dossier(session, dossier_id)
+    listing, decision = await authorize_listing(
+        session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present
+    )
+    rows = await repository.search(
+        session,
+        dossier_id=dossier_id,
+        document_filter=listing,
+        query=query,
+        after=after,
+        with_selected=actor.kind in HOLDER_SIDE,
+    )
+    page, more = rows[: query.limit], len(rows) > query.limit
+    next_cursor = None
+    if more and page:
+        last = page[-1][0]
+        column = last.submitted_at if query.sort is SortKey.SUBMITTED_AT else last.creation_time
+        next_cursor = encode_cursor(query.sort, column, last.id)
+    items = [
+        to_out(document, obligations=row_obligations(listing, document), selected=selected)
+        for document, selected in page
+    ]
+    return DocumentPage(items=items, next_cursor=next_cursor, obligations=decision.obligations)
