@@ -63,10 +63,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "reachable", "version": __version__})
 
+    from dmp.auth.endpoints import router as auth_router
     from dmp.fhir.router import fhir_router
     from dmp.portals.router import mount_portals
 
     app.include_router(fhir_router(), prefix="/fhir")
+    app.include_router(auth_router)
     mount_portals(app)
     app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +12,12 @@ import pytest
 from dmp.auth.pki import IssuedCertificate, KeyType, LocalPki
 from dmp.auth.profiles import FeedSource
 from dmp.auth.tokens import TokenVerifier
+from dmp.config import Settings
+from dmp.crypto.passwords import _HASHER as PRODUCTION_HASHER
 from dmp.kit.clock import FrozenClock
+from dmp.notifications.sink import MailSink
 from tests.auth.builders import AUDIENCE, NOW
+from tests.auth.people import Mailbox, free_port
 
 
 @dataclass(frozen=True)
@@ -88,3 +93,42 @@ def verifier(certificates: Certificates, clock: FrozenClock) -> TokenVerifier:
         audience=AUDIENCE,
         clock=clock,
     )
+
+
+# --- People's logins (patients, professionals, agents) -------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with the production cost takes ~0.1 s per hash: tests of the login flows
+    use the same algorithm with minimal parameters. Tests about timing ask for
+    ``production_hashing`` instead."""
+    from argon2 import PasswordHasher
+
+    from dmp.crypto import passwords
+
+    monkeypatch.setattr(
+        passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture
+def production_hashing(fast_hashing: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dmp.crypto import passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", PRODUCTION_HASHER)
+
+
+@pytest.fixture(scope="session")
+def mailbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a free port, writing the messages it receives."""
+    port = free_port()
+    sink = MailSink(tmp_path_factory.mktemp("mail"), port=port)
+    sink.start()
+    yield Mailbox(sink, port)
+    sink.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, mailbox: Mailbox) -> Settings:
+    return settings.model_copy(update={"smtp_port": mailbox.port})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from dmp.cli import dossiers, operations
+from dmp.cli.accounts import accounts_app
 from dmp.cli.documents import blobs_app, import_app
 
 app = typer.Typer(
@@ -19,6 +20,11 @@ app.add_typer(dossiers.codes_app, name="creation-code", help="Codes de création
 app.add_typer(dossiers.identity_app, name="identity", help="Vérifier un NIR ou un identifiant PS.")
 app.add_typer(import_app, name="import", help="Importer des documents dans un DMP.")
 app.add_typer(blobs_app, name="blobs", help="Contenus chiffrés : ramasse-miettes.")
+app.add_typer(
+    accounts_app,
+    name="accounts",
+    help="Comptes : réédition, déverrouillage, inscription des professionnels et agents.",
+)
 
 try:  # the professional PKI arrives with the authentication domain
     from dmp.auth.cli import pki_app, token
