@@ -9,7 +9,8 @@ from dmp.cli.seed import ADULT_NIR, CLOSED_NIR, PROFESSIONALS
 from dmp.identity.nir import INS_NIR_SYSTEM
 from tests.builders.nirs import make_nir
 
-GP, EMERGENCY, PHARMACIST = (p.national_id for p in PROFESSIONALS[:3])
+GP, EMERGENCY = (p.national_id for p in PROFESSIONALS[:2])
+DENTIST = PROFESSIONALS[5].national_id  # no relation to the seeded patients
 
 
 def _access(patient) -> dict[str, bool]:
@@ -33,7 +34,7 @@ async def test_the_creating_gp_sees_an_active_dmp_and_is_authorized(as_professio
 
 async def test_an_unrelated_professional_learns_the_status_but_not_the_identity(as_professional):
     patients = (
-        await as_professional(PHARMACIST)
+        await as_professional(DENTIST)
         .resources("Patient")
         .search(identifier=f"{INS_NIR_SYSTEM}|{ADULT_NIR}")
         .fetch()

@@ -13,6 +13,7 @@ from rich.table import Table
 from dmp.cli.context import console
 from dmp.cli.operations import write_master_key
 from dmp.cli.seed import SeededWorld, seed_world
+from dmp.cli.seed_content import COUNTER_LOGIN, DEMO_PASSWORD, SUPPORT_LOGIN
 from dmp.config import Settings
 from dmp.db import migrate
 from dmp.db.engine import create_engine, create_session_factory
@@ -81,8 +82,20 @@ def _print_world(world: SeededWorld, settings: Settings) -> None:
         )
     console.print(pros)
     base = settings.public_base_url
+    console.print(f"{world.documents} documents déposés par les professionnels et les patients.")
+    console.print(
+        f"Portails professionnels et guichet : mot de passe de démonstration « {DEMO_PASSWORD} » "
+        f"(identifiant national du professionnel, ou « {COUNTER_LOGIN} » / « {SUPPORT_LOGIN} »)."
+    )
+    console.print(
+        "Les patients changent leur mot de passe initial à la première connexion ; les codes "
+        f"à usage unique arrivent dans le puits SMTP ({settings.var_dir / 'mail'}) et sur "
+        f"{base}/dev/messages."
+    )
     console.print(f"Base SQLite : {settings.effective_database_url}")
-    console.print(f"Service : {base}   santé : {base}/health   API : {base}/docs")
+    console.print(
+        f"Service : {base}   santé : {base}/health   API : {base}/docs   FHIR : {base}/fhir"
+    )
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.cli.context import operator_actor
+from dmp.cli.seed_content import professional_actor, seed_content
 from dmp.dossiers.schemas import (
     ClosureReason,
     ConsentBy,
@@ -85,20 +86,10 @@ class SeededWorld:
     )  # (label, nir, created)
 
 
-def _professional_actor(pro: ProfessionalIn) -> Actor:
-    return Actor(
-        kind=ActorKind.PROFESSIONAL,
-        id=pro.national_id,
-        display_name=f"{pro.given_names} {pro.family_name}",
-        profession=pro.profession_code,
-        structure=pro.structure_id,
-    )
-
-
 async def seed_world(session: AsyncSession, *, rt: Runtime) -> SeededWorld:
     world = SeededWorld(professionals=PROFESSIONALS)
     await upsert_professionals(session, rt=rt, rows=PROFESSIONALS)
-    gp = _professional_actor(PROFESSIONALS[0])
+    gp = professional_actor(PROFESSIONALS[0])
     counter = Actor(
         kind=ActorKind.COUNTER_AGENT, id="guichet-cpam-75-01", display_name="Accueil CPAM Paris 11e"
     )
@@ -176,4 +167,17 @@ async def seed_world(session: AsyncSession, *, rt: Runtime) -> SeededWorld:
         reason=ClosureReason.PATIENT_REQUEST,
     )
     world.patients.append(("Dossier fermé — André Bernard", CLOSED_NIR, closed))
+    world.documents = await seed_content(
+        session,
+        rt=rt,
+        professionals=PROFESSIONALS,
+        adult=(adult.dossier_id, _holder_side(ActorKind.PATIENT, adult)),
+        minor=(minor.dossier_id, _holder_side(ActorKind.LEGAL_REPRESENTATIVE, minor)),
+        operator=operator_actor(),
+    )
     return world
+
+
+def _holder_side(kind: ActorKind, created: CreatedDossier) -> Actor:
+    # The seed acts as the person would from the portal, through their own dossier.
+    return Actor(kind=kind, id=f"demo:{created.login_id}", dossier_id=str(created.dossier_id))
