@@ -1,5 +1,5 @@
 """French is the source language of every page; English comes from a gettext catalogue
-(``locales/en/LC_MESSAGES/messages.po``) read once at start-up with Babel, so there is no
+(``locales/en/LC_MESSAGES/*.po``) read once at start-up with Babel, so there is no
 compile step to forget."""
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Counter portal (``/guichet``) for insurance-office and pharmacy agents, and support."""

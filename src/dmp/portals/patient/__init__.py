@@ -1,0 +1,1 @@
+"""Patient portal "Mon DMP" (holders and legal representatives)."""

@@ -1,0 +1,1 @@
+"""Professional portal (``/pro``) for professionals whose software has no DMP button."""
