@@ -1,5 +1,8 @@
 """Browser tests: Playwright driving Debian's Chromium (installed by .ci/run), axe-core
-checks on every page, screenshots at phone and desktop widths."""
+checks on every page, screenshots at phone and desktop widths.
+
+Each test module gets its own live server with a freshly seeded world, so the state one
+module leaves (a changed password, a blocked professional) never leaks into another."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ DESKTOP = {"width": 1280, "height": 900}
 _axe = Axe()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = start_live_server(tmp_path_factory.mktemp("live"))
     yield server

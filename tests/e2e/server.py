@@ -64,7 +64,7 @@ def start_live_server(folder: Path, **overrides: object) -> LiveServer:
         base_url=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
-        **overrides,  # type: ignore[arg-type]
+        **({"password_hash_time_cost": 1, "password_hash_memory_kib": 1024} | overrides),  # type: ignore[arg-type]
     )
     # A fresh loop in a thread: the caller may already be running one (pytest-asyncio).
     holder: dict[str, SeededWorld] = {}
