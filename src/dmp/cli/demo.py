@@ -38,7 +38,7 @@ def demo(
     settings = Settings(
         var_dir=var_dir,
         environment="demo",
-        base_url=f"http://{host}:{port}",  # type: ignore[arg-type]
+        base_url=f"http://{host}:{port}",
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
     )

@@ -81,9 +81,9 @@ CLOSED_NIR = "148127502612303"
 @dataclass
 class SeededWorld:
     professionals: list[ProfessionalIn] = field(default_factory=list)
-    patients: list[tuple[str, str, CreatedDossier]] = field(
-        default_factory=list
-    )  # (label, nir, created)
+    # (label, NIR, what creation returned: the login id and the initial password)
+    patients: list[tuple[str, str, CreatedDossier]] = field(default_factory=list)
+    documents: int = 0
 
 
 async def seed_world(session: AsyncSession, *, rt: Runtime) -> SeededWorld:
