@@ -1,19 +1,29 @@
 """A live server with the demo world and a test PKI valid now, and fhirpy clients for the
-seeded professionals (see dmp.cli.seed)."""
+seeded professionals (see dmp.cli.seed).
+
+One server per database backend and session: SQLite always, PostgreSQL as well when
+``DMP_TEST_DATABASE_URL`` names a server (in its own ``dmp_test_<random>`` database,
+dropped at the end). Tests create their own patients, so they never depend on each other.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from dmp.auth.pki import IssuedCertificate, LocalPki
 from dmp.cli.seed import PROFESSIONALS
+from tests.conftest import BACKENDS, POSTGRES_URL, _create_pg_database, _drop_pg_database
 from tests.e2e.server import LiveServer, start_live_server
-from tests.fhir.client import CpsFhirClient
+from tests.fhir.client import CpsFhirClient, sign_for
+
+MAX_DOCUMENT_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -21,23 +31,54 @@ class FhirWorld:
     server: LiveServer
     certificates: dict[str, IssuedCertificate]  # by national id
     regulator: IssuedCertificate
+    backend: str
 
     @property
     def base(self) -> str:
         return self.server.base_url + "/fhir"
 
+    @property
+    def audience(self) -> str:
+        return self.server.settings.public_base_url
+
     def client(self, national_id: str, **claims: Any) -> CpsFhirClient:
         return CpsFhirClient(
             self.base,
             certificate=self.certificates[national_id],
-            audience=self.server.settings.public_base_url,
+            audience=self.audience,
             **claims,
         )
 
+    def regulation_client(self) -> CpsFhirClient:
+        return CpsFhirClient(
+            self.base, certificate=self.regulator, audience=self.audience, mode="regulation"
+        )
 
-@pytest.fixture(scope="session")
-def fhir_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirWorld]:
-    folder = tmp_path_factory.mktemp("fhir")
+    def headers(self, national_id: str | None = None, **claims: Any) -> dict[str, str]:
+        """A fresh signed assertion, for tests speaking plain HTTP (httpx)."""
+        certificate = self.certificates[national_id] if national_id else self.regulator
+        if national_id is None:
+            claims.setdefault("mode", "regulation")
+        return {"Authorization": "Bearer " + sign_for(certificate, self.audience, **claims)}
+
+
+T = TypeVar("T")
+
+
+def run_in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Runs a coroutine on a loop of its own (the caller may be inside pytest-asyncio's)."""
+    result: dict[str, T] = {}
+    worker = threading.Thread(target=lambda: result.update(value=asyncio.run(coroutine)))
+    worker.start()
+    worker.join()
+    return result["value"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def fhir_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FhirWorld]:
+    folder = tmp_path_factory.mktemp(f"fhir-{request.param}")
     now = datetime.now(UTC)
     pki = LocalPki.create(now=now - timedelta(days=2))
     certificates = {
@@ -59,13 +100,24 @@ def fhir_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirWorld]:
         now=now - timedelta(days=1),
     )
     pki.save(folder / "pki", now=now - timedelta(hours=1), crl_days=7)
+    # A small content limit, so that "413 too large" is cheap to provoke.
+    overrides: dict[str, Any] = {"max_document_bytes": MAX_DOCUMENT_BYTES}
+    database = None
+    if request.param == "postgresql":
+        database = run_in_thread(_create_pg_database(POSTGRES_URL))
+        overrides["database_url"] = database
     server = start_live_server(
         folder / "var",
         pki_ca_bundle=folder / "pki" / "ca-bundle.pem",
         pki_crl_file=folder / "pki" / "crl.pem",
+        **overrides,
     )
-    yield FhirWorld(server, certificates, regulator)
-    server.stop()
+    try:
+        yield FhirWorld(server, certificates, regulator, request.param)
+    finally:
+        server.stop()
+        if database is not None:
+            run_in_thread(_drop_pg_database(POSTGRES_URL, database))
 
 
 @pytest.fixture

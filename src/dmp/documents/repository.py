@@ -213,6 +213,8 @@ def search_clauses(query: DocumentSearch) -> list[ColumnElement[bool]]:
         clauses.append(Document.service_start <= query.service_to)
     if query.submitted_from is not None:
         clauses.append(Document.submitted_at >= query.submitted_from)
+    if query.submitted_to is not None:
+        clauses.append(Document.submitted_at <= query.submitted_to)
     if query.author_name:
         clauses.extend(_contains(Document.search_author, w) for w in query.author_name.split())
     if query.author_kinds:
@@ -265,6 +267,26 @@ async def search(
         statement = statement.offset(query.offset)
     statement = statement.order_by(column.desc(), Document.id.desc()).limit(query.limit + 1)
     return [(row[0], bool(row[1])) for row in (await session.execute(statement)).all()]
+
+
+async def count(
+    session: AsyncSession,
+    *,
+    dossier_id: uuid.UUID,
+    document_filter: DocumentFilter,
+    query: DocumentSearch,
+) -> int:
+    """How many rows ``search`` would page through (pagination fields ignored)."""
+    statement = (
+        select(func.count())
+        .select_from(Document)
+        .where(
+            Document.dossier_id == dossier_id,
+            visible_clause(document_filter),
+            *search_clauses(query),
+        )
+    )
+    return int(await session.scalar(statement) or 0)
 
 
 async def counts_by_type(

@@ -150,6 +150,7 @@ class DocumentSearch(BaseModel):
     service_from: AwareDatetime | None = None
     service_to: AwareDatetime | None = None
     submitted_from: AwareDatetime | None = None
+    submitted_to: AwareDatetime | None = None
     author_name: str | None = Field(default=None, max_length=200)
     author_kinds: frozenset[AuthorKind] = frozenset()
     practice_settings: frozenset[str] = frozenset()

@@ -140,3 +140,24 @@ async def search_documents(
         for document, selected in page
     ]
     return DocumentPage(items=items, next_cursor=next_cursor, obligations=decision.obligations)
+
+
+async def count_documents(
+    session: AsyncSession,
+    *,
+    rt: Runtime,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    query: DocumentSearch,
+    doctor_present: bool = False,
+) -> int:
+    """How many documents ``search_documents`` would list for ``query`` over all its pages:
+    the same decision (traced as a search) and the same rule in SQL, as one COUNT."""
+    _check_query(query, actor)
+    dossier = await get_dossier(session, dossier_id)
+    listing, _ = await authorize_listing(
+        session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present
+    )
+    return await repository.count(
+        session, dossier_id=dossier_id, document_filter=listing, query=query
+    )

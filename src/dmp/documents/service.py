@@ -56,6 +56,13 @@ async def _resolve(rt: Runtime, actor: Actor, upload: DocumentIn, content: bytes
     )
 
 
+async def validate_upload(*, rt: Runtime, actor: Actor, upload: DocumentIn, content: bytes) -> None:
+    """Everything ``add_document`` would refuse before touching the database (codes,
+    content against its declared type, hash, CDA header, confidentiality codes), without
+    writing anything: lets a caller check a batch of documents before storing any."""
+    await _resolve(rt, actor, upload, content)
+
+
 def _facts_of_new(
     actor: Actor, resolved: ResolvedUpload, visibility: frozenset[Visibility]
 ) -> DocumentFacts:

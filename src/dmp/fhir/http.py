@@ -8,7 +8,7 @@ import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
-from dmp.errors import DmpError, InvalidInput, UnsupportedMediaType
+from dmp.errors import DmpError, InvalidInput, TooLarge, UnsupportedMediaType
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED_BODY_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
@@ -36,10 +36,11 @@ async def read_resource(request: Request, *, expected: str | tuple[str, ...]) ->
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in ACCEPTED_BODY_TYPES:
         raise UnsupportedMediaType(detail=f"{media_type or 'absent'} ; attendu {FHIR_JSON}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_RESOURCE_BYTES:
+        raise TooLarge(size=int(declared), limit=MAX_RESOURCE_BYTES)
     body = await request.body()
     if len(body) > MAX_RESOURCE_BYTES:
-        from dmp.errors import TooLarge
-
         raise TooLarge(size=len(body), limit=MAX_RESOURCE_BYTES)
     try:
         resource = orjson.loads(body)
@@ -109,6 +110,52 @@ def information_outcome(messages: list[str]) -> dict[str, Any]:
     }
 
 
+def ignored_parameters_outcome(
+    unknown: list[str], extra: list[dict[str, Any]] | None = None
+) -> dict[str, Any] | None:
+    """The searchset's OperationOutcome entry: ignored parameters and any other notes."""
+    issues = [
+        {
+            "severity": "warning",
+            "code": "not-supported",
+            "details": {"text": f"Paramètre de recherche inconnu, ignoré : {name}"},
+            "diagnostics": f"Unknown search parameter ignored: {name}",
+        }
+        for name in unknown
+    ] + list(extra or [])
+    return {"resourceType": "OperationOutcome", "issue": issues} if issues else None
+
+
+def refusal_response(refusals: list[DmpError]) -> FhirResponse:
+    """Several refusals at once (a bundle's entries): one OperationOutcome listing them
+    all, with the status of the first (they are listed in entry order)."""
+    from dmp.fhir.errors import issue_of
+
+    issues = [issue_of(error, _path_of(error)) for error in refusals]
+    return FhirResponse(
+        {"resourceType": "OperationOutcome", "issue": issues}, status_code=refusals[0].status
+    )
+
+
+def _path_of(error: DmpError) -> str | None:
+    path = error.fields.get("path")
+    return str(path) if path else None
+
+
+def prefers_strict(request: Request) -> bool:
+    return "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
+
+
+def page_url(request: Request, **changes: str) -> str:
+    """This request's URL with some query parameters replaced (``next`` links)."""
+    base = request.app.state.runtime.settings.public_base_url
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    params += list(changes.items())
+    from urllib.parse import urlencode
+
+    return f"{base}{request.url.path}?{urlencode(params)}"
+
+
 class UnknownParameters(DmpError):
     code = "unknown_search_parameter"
     status = 400
@@ -128,6 +175,7 @@ FHIR_CONTROL_PARAMETERS = frozenset(
         "_totalMethod",
         "_offset",
         "_elements",
+        "_cursor",
     }
 )
 
@@ -140,7 +188,6 @@ def unknown_parameters(request: Request, known: frozenset[str]) -> list[str]:
         for name in request.query_params
         if name not in known and name not in FHIR_CONTROL_PARAMETERS
     )
-    strict = "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
-    if unknown and strict:
+    if unknown and prefers_strict(request):
         raise UnknownParameters(names=", ".join(unknown))
     return unknown

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query, Request
 
-from dmp.auth.tokens import ProfessionalCredential
+from dmp.dossiers.administration import read_administrative_data
 from dmp.dossiers.button import press_dmp_button
 from dmp.errors import InvalidInput
+from dmp.fhir.deps import Credential, FhirRuntime, Session
 from dmp.fhir.http import FhirResponse, information_outcome, searchset, unknown_parameters
+from dmp.fhir.ids import patient_id_in_path
+from dmp.fhir.mappers.dossier import patient_of
 from dmp.fhir.mappers.patient import patient_resource
-from dmp.fhir.security import professional_credential
 from dmp.identity.nir import INS_NIR_SYSTEM, INS_TEST_SYSTEM
-from dmp.runtime import Runtime
-from dmp.web.deps import request_runtime, request_session
 
 router = APIRouter(tags=["Patient"])
 PATIENT_SEARCH_PARAMETERS = frozenset({"identifier"})
@@ -38,9 +37,9 @@ def parse_ins_token(token: str) -> str:
 )
 async def search_patient(
     request: Request,
-    credential: Annotated[ProfessionalCredential, Depends(professional_credential)],
-    session: Annotated[AsyncSession, Depends(request_session)],
-    rt: Annotated[Runtime, Depends(request_runtime)],
+    credential: Credential,
+    session: Session,
+    rt: FhirRuntime,
     identifier: Annotated[str, Query(description=f"{INS_NIR_SYSTEM}|<NIR>")],
 ) -> FhirResponse:
     unknown = unknown_parameters(request, PATIENT_SEARCH_PARAMETERS)
@@ -53,3 +52,30 @@ async def search_patient(
     )
     outcome = information_outcome([f"paramètre ignoré : {n}" for n in unknown]) if unknown else None
     return FhirResponse(searchset(request, entries, total=len(entries), outcome=outcome))
+
+
+@router.get(
+    "/Patient/{patient_id}",
+    response_class=FhirResponse,
+    summary="Read a Patient (the dossier's identity and status)",
+    description="For those who may read the dossier's administrative data (traced).",
+)
+async def read_patient(
+    patient_id: str,
+    credential: Credential,
+    session: Session,
+    rt: FhirRuntime,
+) -> FhirResponse:
+    dossier_id = patient_id_in_path(patient_id)
+    data = await read_administrative_data(
+        session, rt=rt, actor=credential.actor, dossier_id=dossier_id
+    )
+    return FhirResponse(
+        patient_of(
+            None,
+            dossier_id=dossier_id,
+            base_url=rt.settings.public_base_url,
+            identity=data.identity,
+            status=data.status,
+        )
+    )

@@ -1,0 +1,234 @@
+"""ITI-65 Provide Document Bundle: ``POST /fhir`` (and ``/fhir/``, where fhirpy and
+fhirclient post transactions) with a transaction Bundle.
+
+All or nothing. Every entry is read and every document checked (codes, content against
+its type, hash, size, patient) before anything is stored; all refusals are reported
+together. Then the documents are stored in one savepoint of the request's unit of work:
+one refusal undoes them all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dmp.auth.tokens import ProfessionalCredential
+from dmp.documents.schemas import DocumentOut
+from dmp.documents.service import add_document, replace_document, validate_upload
+from dmp.dossiers.errors import DossierNotFound
+from dmp.dossiers.service import get_dossier, lookup_dossier
+from dmp.errors import DmpError
+from dmp.fhir.deps import Credential, FhirRuntime, Session
+from dmp.fhir.errors import UnknownPatient
+from dmp.fhir.http import FhirResponse, read_resource, refusal_response, validate_with_models
+from dmp.fhir.ids import document_id
+from dmp.fhir.mappers.document_reference import instant
+from dmp.fhir.mappers.provide import Deposit, Subject
+from dmp.fhir.transaction import ProvidePlan, binaries_of, read_plan
+from dmp.runtime import Runtime
+
+TAGS: list[str | Any] = ["Documents (ITI-65, ITI-67, ITI-68)"]
+
+_BUNDLE_BODY = {
+    "required": True,
+    "content": {
+        media: {
+            "schema": {
+                "type": "object",
+                "required": ["resourceType", "type"],
+                "properties": {
+                    "resourceType": {"type": "string", "enum": ["Bundle"]},
+                    "type": {"type": "string", "enum": ["transaction"]},
+                    "entry": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        }
+        for media in ("application/fhir+json", "application/json")
+    },
+}
+_DESCRIPTION = (
+    "A transaction Bundle holding one submission set (List coded `submissionset`), one or "
+    "more DocumentReference and their content (a Binary of the Bundle named by "
+    "`attachment.url`, or `attachment.data`). A DocumentReference with `relatesTo.code = "
+    "replaces` replaces the document it names. The depositor is the caller of the "
+    "CPS-signed assertion. Answers a transaction-response Bundle (201 per entry)."
+)
+
+
+async def _dossier_of(
+    session: AsyncSession,
+    rt: Runtime,
+    credential: ProfessionalCredential,
+    subject: Subject,
+    path: str,
+) -> uuid.UUID:
+    if subject.dossier_id is not None:
+        try:
+            await get_dossier(session, subject.dossier_id)
+        except DossierNotFound:
+            raise UnknownPatient(path=path, reference=f"Patient/{subject.dossier_id}") from None
+        return subject.dossier_id
+    summary = await lookup_dossier(session, rt=rt, actor=credential.actor, nir=subject.nir or "")
+    if summary is None:
+        raise UnknownPatient(path=path, reference=f"INS {subject.nir}")
+    return summary.dossier_id
+
+
+async def _check(
+    session: AsyncSession, rt: Runtime, credential: ProfessionalCredential, plan: ProvidePlan
+) -> dict[int, uuid.UUID]:
+    """Dossier of each deposit, and every refusal found without storing anything."""
+    dossiers: dict[str, uuid.UUID] = {}
+    by_entry: dict[int, uuid.UUID] = {}
+    for index, deposit in plan.deposits.items():
+        try:
+            key = deposit.subject.key
+            if key not in dossiers:
+                dossiers[key] = await _dossier_of(
+                    session, rt, credential, deposit.subject, f"{deposit.path}.subject"
+                )
+            by_entry[index] = dossiers[key]
+            if deposit.replaces is not None and deposit.replaces[0] != dossiers[key]:
+                raise UnknownPatient(
+                    path=f"{deposit.path}.relatesTo", reference=f"Patient/{dossiers[key]}"
+                )
+            await validate_upload(
+                rt=rt, actor=credential.actor, upload=deposit.upload, content=deposit.content
+            )
+        except DmpError as error:
+            error.fields.setdefault("path", deposit.path)
+            plan.refuse(error)
+    return by_entry
+
+
+def _store(
+    session: AsyncSession,
+    rt: Runtime,
+    credential: ProfessionalCredential,
+    deposit: Deposit,
+    dossier_id: uuid.UUID,
+) -> Callable[[], Awaitable[DocumentOut]]:
+    async def run() -> DocumentOut:
+        if deposit.replaces is not None:
+            return await replace_document(
+                session,
+                rt=rt,
+                actor=credential.actor,
+                dossier_id=dossier_id,
+                document_id=deposit.replaces[1],
+                upload=deposit.upload,
+                content=deposit.content,
+            )
+        return await add_document(
+            session,
+            rt=rt,
+            actor=credential.actor,
+            dossier_id=dossier_id,
+            upload=deposit.upload,
+            content=deposit.content,
+        )
+
+    return run
+
+
+async def _store_all(
+    session: AsyncSession, steps: dict[int, Callable[[], Awaitable[DocumentOut]]]
+) -> dict[int, DocumentOut]:
+    stored: dict[int, DocumentOut] = {}
+    failed = None
+    try:
+        async with session.begin_nested():
+            for index, step in steps.items():
+                failed = step
+                stored[index] = await step()
+    except DmpError as error:
+        if error.keep_changes and failed is not None:
+            # A policy refusal must leave its trace, but the savepoint took it away with
+            # the documents stored before it. Asked again alone, outside the savepoint, the
+            # same refusal writes only its trace, which the unit of work keeps.
+            try:
+                await failed()
+            except DmpError as again:
+                raise again from None
+            error.keep_changes = False  # it went through alone: keep nothing after all
+        raise
+    return stored
+
+
+def _response(
+    request: Request, plan: ProvidePlan, stored: dict[int, DocumentOut]
+) -> dict[str, Any]:
+    binaries = binaries_of(plan.entries)
+    binary_of: dict[int, DocumentOut] = {}
+    for index, document in stored.items():
+        url = plan.deposits[index].binary_url
+        if url is not None:
+            binary = binaries[url]
+            for position, entry in enumerate(plan.entries):
+                if entry.get("resource") is binary:
+                    binary_of[position] = document
+    entries: list[dict[str, Any]] = []
+    for index, entry in enumerate(plan.entries):
+        kind = (entry.get("resource") or {}).get("resourceType")
+        found = stored.get(index) or binary_of.get(index)
+        if kind == "List" or found is None:
+            location = f"List/{uuid.uuid4()}"
+            entries.append({"response": {"status": "201 Created", "location": location}})
+            continue
+        document = found
+        fhir_id = document_id(document.dossier_id, document.id)
+        response = {
+            "status": "201 Created",
+            "location": f"{kind}/{fhir_id}",
+            "lastModified": instant(document.submitted_at),
+        }
+        if kind == "DocumentReference":
+            response["etag"] = f'W/"{document.metadata_version}"'
+        entries.append({"response": response})
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction-response",
+        "link": [{"relation": "self", "url": str(request.url)}],
+        "entry": entries,
+    }
+
+
+async def provide_document_bundle(
+    request: Request,
+    credential: Credential,
+    session: Session,
+    rt: FhirRuntime,
+) -> FhirResponse:
+    bundle = await read_resource(request, expected="Bundle")
+    validate_with_models(bundle)
+    plan = read_plan(bundle)
+    dossiers = await _check(session, rt, credential, plan)
+    if plan.refusals:
+        return refusal_response(plan.refusals)
+    steps = {
+        index: _store(session, rt, credential, deposit, dossiers[index])
+        for index, deposit in plan.deposits.items()
+    }
+    stored = await _store_all(session, steps)
+    return FhirResponse(_response(request, plan, stored))
+
+
+def register(router: APIRouter) -> None:
+    """On the router mounted at ``/fhir`` itself: the base URL has no path of its own
+    that a sub-router could carry."""
+    for path in ("", "/"):
+        router.add_api_route(
+            path,
+            provide_document_bundle,
+            methods=["POST"],
+            response_class=FhirResponse,
+            tags=TAGS,
+            summary="Provide Document Bundle (ITI-65)" + (" — trailing slash" if path else ""),
+            description=_DESCRIPTION,
+            openapi_extra={"requestBody": _BUNDLE_BODY},
+            operation_id="provide_document_bundle" + ("_slash" if path else ""),
+        )

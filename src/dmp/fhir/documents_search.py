@@ -1,0 +1,289 @@
+"""ITI-67 Find Document References, and reading one DocumentReference.
+
+Results are exactly what the caller may see: the documents service carries the access
+rule into the SQL query, so masked documents are absent for whoever may not see them and
+paging never leaks a count of hidden ones. A search without dates returns everything the
+caller may see; on a first visit the professional's software asks for the last two years
+of care (``creation=ge…``, see docs/fhir.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dmp.auth.tokens import ProfessionalCredential
+from dmp.documents.reading import read_document
+from dmp.documents.schemas import DocumentSearch, SortKey
+from dmp.documents.search import count_documents, search_documents
+from dmp.dossiers.errors import DossierNotFound
+from dmp.dossiers.service import lookup_dossier
+from dmp.fhir.codes import CLASS_SYSTEM, CONFIDENTIALITY_SYSTEM, INS_SYSTEMS, VISIBILITY_SYSTEMS
+from dmp.fhir.deps import Credential, FhirRuntime, Session
+from dmp.fhir.errors import InvalidElement, InvalidSearch, MissingSearchParameter
+from dmp.fhir.http import (
+    FhirResponse,
+    ignored_parameters_outcome,
+    page_url,
+    searchset,
+    unknown_parameters,
+)
+from dmp.fhir.ids import parse_document_id, parse_patient_id
+from dmp.fhir.mappers.document_reference import document_reference, obligation_issues
+from dmp.fhir.search_params import date_range, strings, tokens
+from dmp.policy import DocumentStatus, Visibility
+from dmp.reference import document_types
+from dmp.runtime import Runtime
+
+router = APIRouter(tags=["Documents (ITI-65, ITI-67, ITI-68)"])
+
+SEARCH_PARAMETERS = frozenset(
+    {
+        "patient",
+        "patient.identifier",
+        "status",
+        "PDSm_isArchived",
+        "category",
+        "type",
+        "date",
+        "creation",
+        "period",
+        "author.given",
+        "author.family",
+        "setting",
+        "security-label",
+    }
+)
+_STATUSES = {
+    "current": {DocumentStatus.APPROVED, DocumentStatus.ARCHIVED},
+    "superseded": {DocumentStatus.DEPRECATED},
+    "entered-in-error": {DocumentStatus.DELETED},
+}
+_SORTS = {"-date": SortKey.SUBMITTED_AT, "-creation": SortKey.CREATION_TIME}
+MAX_COUNT = 500
+DEFAULT_COUNT = 50
+
+
+def _codes(name: str, values: list[str], systems: tuple[str | None, ...]) -> frozenset[str]:
+    found = set()
+    for token in tokens(name, values):
+        if token.system not in (None, *systems):
+            raise InvalidSearch(
+                name=name,
+                detail=f"système {token.system} inconnu pour ce paramètre",
+                detail_en=f"unknown system {token.system} for this parameter",
+            )
+        found.add(token.code)
+    return frozenset(found)
+
+
+def _statuses(request: Request) -> frozenset[DocumentStatus]:
+    values = request.query_params.getlist("status")
+    statuses: set[DocumentStatus] = set()
+    for token in tokens("status", values) if values else []:
+        if token.code not in _STATUSES:
+            raise InvalidSearch(
+                name="status",
+                detail=f"« {token.code} » (current, superseded, entered-in-error)",
+                detail_en=f"'{token.code}' (current, superseded, entered-in-error)",
+            )
+        statuses |= _STATUSES[token.code]
+    if not statuses:
+        statuses = set(_STATUSES["current"])  # the DMP's consultation default
+    archived = request.query_params.getlist("PDSm_isArchived")
+    if archived:
+        wanted = {t.code.lower() for t in tokens("PDSm_isArchived", archived)}
+        if not wanted <= {"true", "false"}:
+            raise InvalidSearch(
+                name="PDSm_isArchived", detail="true ou false", detail_en="true or false"
+            )
+        if wanted == {"true"}:
+            statuses &= {DocumentStatus.ARCHIVED}
+        elif wanted == {"false"}:
+            statuses -= {DocumentStatus.ARCHIVED}
+    return frozenset(statuses)
+
+
+def _security_labels(values: list[str]) -> frozenset[Visibility]:
+    labels = set()
+    for token in tokens("security-label", values):
+        if token.code == "N" and token.system in (
+            None,
+            CONFIDENTIALITY_SYSTEM,
+            *VISIBILITY_SYSTEMS,
+        ):
+            continue  # every document is at least "normal"
+        if (
+            token.system not in (None, *VISIBILITY_SYSTEMS)
+            or token.code not in Visibility.__members__
+        ):
+            raise InvalidSearch(
+                name="security-label",
+                detail=f"« {token.code} » (N, MASQUE_PS, INVISIBLE_PATIENT, "
+                "INVISIBLE_REPRESENTANTS_LEGAUX)",
+                detail_en=f"'{token.code}' (N, MASQUE_PS, INVISIBLE_PATIENT, "
+                "INVISIBLE_REPRESENTANTS_LEGAUX)",
+            )
+        labels.add(Visibility(token.code))
+    return frozenset(labels)
+
+
+def document_search(request: Request, *, limit: int, cursor: str | None) -> DocumentSearch:
+    params = request.query_params
+    submitted = date_range("date", params.getlist("date"))
+    created = date_range("creation", params.getlist("creation"))
+    service = date_range("period", params.getlist("period"))
+    type_systems = tuple({t.system for t in document_types().values()})
+    authors = strings(params.getlist("author.given") + params.getlist("author.family"))
+    sort = params.get("_sort")
+    if sort is not None and sort not in _SORTS:
+        raise InvalidSearch(
+            name="_sort",
+            detail=f"« {sort} » (-date, -creation)",
+            detail_en=f"'{sort}' (-date, -creation)",
+        )
+    try:
+        return DocumentSearch(
+            statuses=_statuses(request),
+            class_codes=_codes("category", params.getlist("category"), (CLASS_SYSTEM,)),
+            type_codes=_codes("type", params.getlist("type"), type_systems),
+            created_from=created.start,
+            created_to=created.end,
+            service_from=service.start,
+            service_to=service.end,
+            submitted_from=submitted.start,
+            submitted_to=submitted.end,
+            author_name=" ".join(authors) or None,
+            practice_settings=frozenset(
+                t.code for t in tokens("setting", params.getlist("setting"))
+            ),
+            security_labels=_security_labels(params.getlist("security-label")),
+            sort=_SORTS.get(sort or "-creation", SortKey.CREATION_TIME),
+            limit=limit,
+            cursor=cursor,
+        )
+    except ValueError as exc:  # pydantic's limits (lengths) on what was sent
+        raise InvalidSearch(name="?", detail=str(exc)[:300], detail_en=str(exc)[:300]) from None
+
+
+async def _dossier_searched(
+    request: Request, session: AsyncSession, rt: Runtime, credential: ProfessionalCredential
+) -> uuid.UUID | None:
+    """The dossier the search is about; None when no DMP answers to what was given."""
+    params = request.query_params
+    patient, identifier = params.get("patient"), params.get("patient.identifier")
+    if patient:
+        try:
+            return parse_patient_id(patient, path="patient")
+        except InvalidElement:
+            return None
+    if identifier:
+        system, _, nir = identifier.partition("|")
+        if system not in INS_SYSTEMS or not nir:
+            raise InvalidSearch(
+                name="patient.identifier",
+                detail=f"{INS_SYSTEMS[0]}|<NIR> attendu",
+                detail_en=f"{INS_SYSTEMS[0]}|<NIR> expected",
+            )
+        summary = await lookup_dossier(session, rt=rt, actor=credential.actor, nir=nir)
+        return summary.dossier_id if summary else None
+    raise MissingSearchParameter(names="patient ou patient.identifier")
+
+
+@router.get(
+    "/DocumentReference",
+    response_class=FhirResponse,
+    summary="Find Document References (ITI-67)",
+    description="Search one patient's documents (`patient` or `patient.identifier` is "
+    "required). Without `status`, current documents only. Dates take the FHIR prefixes "
+    "eq, ge, gt, le, lt. Newest first (`_sort=-creation`, the default, or `-date`); "
+    "`_count` per page (≤ 500) with a `next` link. Unknown parameters are ignored and "
+    "reported, or refused with `Prefer: handling=strict`.",
+)
+async def find_document_references(
+    request: Request,
+    credential: Credential,
+    session: Session,
+    rt: FhirRuntime,
+    patient: Annotated[str | None, Query(description="Patient/<id> (from the INS lookup)")] = None,
+    patient_identifier: Annotated[
+        str | None,
+        Query(alias="patient.identifier", description="urn:oid:1.2.250.1.213.1.4.8|<NIR>"),
+    ] = None,
+    status: Annotated[
+        str | None, Query(description="current | superseded | entered-in-error")
+    ] = None,
+    category: Annotated[str | None, Query(description="class code (TRE_A03)")] = None,
+    type: Annotated[str | None, Query(description="type code (LOINC or TRE_A05)")] = None,
+    date: Annotated[str | None, Query(description="when the reference entered the DMP")] = None,
+    creation: Annotated[str | None, Query(description="the document's own date")] = None,
+    period: Annotated[str | None, Query(description="the care period (overlap)")] = None,
+    author_given: Annotated[str | None, Query(alias="author.given")] = None,
+    author_family: Annotated[str | None, Query(alias="author.family")] = None,
+    setting: Annotated[str | None, Query(description="practice setting code")] = None,
+    security_label: Annotated[
+        str | None, Query(alias="security-label", description="TRE_A07 code, or N")
+    ] = None,
+    count: Annotated[int | None, Query(alias="_count", ge=0, le=MAX_COUNT)] = None,
+    sort: Annotated[str | None, Query(alias="_sort", description="-creation or -date")] = None,
+    cursor: Annotated[str | None, Query(alias="_cursor", description="from a next link")] = None,
+) -> FhirResponse:
+    unknown = unknown_parameters(request, SEARCH_PARAMETERS)
+    query = document_search(request, limit=max(count or DEFAULT_COUNT, 1), cursor=cursor)
+    notes: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    total = next_url = None
+    dossier_id = await _dossier_searched(request, session, rt, credential)
+    try:
+        if dossier_id is None:
+            raise DossierNotFound(what="DMP")
+        if count == 0 or request.query_params.get("_total") == "accurate":
+            total = await count_documents(
+                session, rt=rt, actor=credential.actor, dossier_id=dossier_id, query=query
+            )
+        if count != 0:
+            page = await search_documents(
+                session, rt=rt, actor=credential.actor, dossier_id=dossier_id, query=query
+            )
+            base = rt.settings.public_base_url
+            entries = [document_reference(item, base_url=base) for item in page.items]
+            notes = obligation_issues(page.obligations)
+            if page.next_cursor:
+                next_url = page_url(request, _cursor=page.next_cursor)
+    except DossierNotFound:
+        total = 0
+        notes = [
+            {
+                "severity": "information",
+                "code": "not-found",
+                "details": {"text": "Aucun DMP ne correspond à ce patient."},
+                "diagnostics": "No DMP matches this patient.",
+            }
+        ]
+    outcome = ignored_parameters_outcome(unknown, notes)
+    return FhirResponse(
+        searchset(request, entries, total=total, next_url=next_url, outcome=outcome)
+    )
+
+
+@router.get(
+    "/DocumentReference/{resource_id}",
+    response_class=FhirResponse,
+    summary="Read one DocumentReference",
+    description="One document version's metadata, if the caller may see it (traced).",
+)
+async def read_document_reference(
+    resource_id: str,
+    credential: Credential,
+    session: Session,
+    rt: FhirRuntime,
+) -> FhirResponse:
+    dossier_id, version_id = parse_document_id(resource_id)
+    document = await read_document(
+        session, rt=rt, actor=credential.actor, dossier_id=dossier_id, document_id=version_id
+    )
+    resource = document_reference(document, base_url=rt.settings.public_base_url)
+    return FhirResponse(resource, headers={"ETag": f'W/"{document.metadata_version}"'})
