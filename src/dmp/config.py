@@ -76,6 +76,33 @@ class Settings(BaseSettings):
     pki_ca_bundle: Path | None = None
     pki_crl_file: Path | None = None
 
+    # Notifications: the transactional outbox and the worker that delivers it.
+    mail_sink_dir: Path | None = None  # where the local SMTP sink (demo, tests) keeps mail
+    letters_dir: Path | None = None  # postal letters queue (PDF) for people without e-mail/SMS
+    outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_backoff_seconds: float = Field(default=30.0, gt=0)
+    outbox_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    # A claimed message not marked within the lease is considered abandoned and retried.
+    outbox_lease_seconds: int = Field(default=300, ge=30)
+    # Codes are sent by the request right after commit; the worker only steps in after this.
+    outbox_fast_path_grace_seconds: int = Field(default=60, ge=1)
+    outbox_keep_days: int = Field(default=30, ge=1)
+    worker_poll_seconds: float = Field(default=2.0, gt=0)
+
+    # Feeds and scheduled jobs.
+    # Delay between a dossier's creation and its first reimbursement feed; None: 24 h,
+    # immediate in the demo.
+    first_feed_delay_seconds: int | None = Field(default=None, ge=0)
+    # Where the first feed comes from: "none" (the insurer pushes to /feeds) or "demo"
+    # (fictitious lines, for the demonstration only); None: "demo" in the demo.
+    reimbursement_source: str | None = Field(default=None, pattern="^(none|demo)$")
+    reimbursement_window_months: int = Field(default=24, ge=1)
+    feed_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    creation_code_keep_days: int = Field(default=90, ge=1)
+    blob_gc_grace_minutes: int = Field(default=60, ge=5)
+    jobs_keep_days: int = Field(default=30, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -96,6 +123,26 @@ class Settings(BaseSettings):
     @property
     def effective_sms_dir(self) -> Path:
         return self.sms_dir or self.var_dir / "sms"
+
+    @property
+    def effective_mail_sink_dir(self) -> Path:
+        return self.mail_sink_dir or self.var_dir / "mail"
+
+    @property
+    def effective_letters_dir(self) -> Path:
+        return self.letters_dir or self.var_dir / "letters"
+
+    @property
+    def effective_first_feed_delay_seconds(self) -> int:
+        if self.first_feed_delay_seconds is not None:
+            return self.first_feed_delay_seconds
+        return 0 if self.environment == "demo" else 24 * 3600
+
+    @property
+    def effective_reimbursement_source(self) -> str:
+        if self.reimbursement_source is not None:
+            return self.reimbursement_source
+        return "demo" if self.environment == "demo" else "none"
 
     @property
     def public_base_url(self) -> str:

@@ -13,6 +13,7 @@ from dmp.access.facts import load_dossier_facts
 from dmp.audit.service import record_trace
 from dmp.dossiers.models import Dossier
 from dmp.errors import AccessDenied
+from dmp.notifications import hooks as notify
 from dmp.policy import Action, Actor, Context, Decision, DocumentFacts, DossierFacts, decide
 from dmp.runtime import Runtime
 
@@ -61,4 +62,14 @@ async def enforce(
         error = AccessDenied(reason=decision.reason.value, action=action.value)
         error.keep_changes = True
         raise error
+    # Outbox rows in the same transaction as the trace (NOTIFY_PATIENT, first access).
+    await notify.after_decision(
+        session,
+        rt=rt,
+        actor=actor,
+        action=action,
+        dossier=dossier,
+        decision=decision,
+        target=target,
+    )
     return decision

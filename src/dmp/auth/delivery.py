@@ -1,23 +1,29 @@
 """The texts of one-time codes and account notices, and their delivery after commit.
 
-A code is sent only once the transaction that stored its hash has committed: a code
-that reaches a phone always exists in the database. Delivery failures are logged
-(without the code) and never undo the request; the person asks for another code.
+A notice is written to the transactional outbox in the request's transaction (sealed:
+the outbox holds no address or code in clear), then sent right after the commit by the
+request itself, so a code arrives as fast as before: a code that reaches a phone always
+exists in the database. If that first attempt fails, the request still succeeds and the
+worker retries with backoff until the code expires (an expired code is never sent).
+Failures are logged without the code or the address.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dmp.auth.accounts import Channel
+from dmp.auth.accounts import Channel, Principal
 from dmp.db.uow import after_commit
-from dmp.notifications.email import EmailDeliveryFailed, EmailSender
-from dmp.notifications.sms import SmsDeliveryFailed, sms_gateway_from
+from dmp.dossiers.models import PatientAccount
+from dmp.kit.ids import new_id
+from dmp.notifications import hooks
+from dmp.notifications.delivery import deliver_now
+from dmp.notifications.outbox import PENDING, SENT, new_message
 from dmp.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -30,6 +36,8 @@ class Notice:
     subject: str
     email_body: str
     sms_text: str
+    event: str = "account_notice"  # the outbox's event name (never the code)
+    valid_for: timedelta | None = None  # one-time codes: not sent once expired
 
 
 def login_code_notice(code: str, minutes: int) -> Notice:
@@ -47,6 +55,8 @@ def login_code_notice(code: str, minutes: int) -> Notice:
             f"DMP : votre code de connexion est {code}. Valable {minutes} min, une seule fois. "
             "Ne le communiquez à personne."
         ),
+        event="login_code",
+        valid_for=timedelta(minutes=minutes),
     )
 
 
@@ -64,6 +74,8 @@ def contact_code_notice(code: str, minutes: int, channel: Channel) -> Notice:
             f"DMP : code de confirmation de votre nouveau numéro : {code}. "
             f"Valable {minutes} min. Ignorez ce SMS si vous n'avez rien demandé."
         ),
+        event="contact_code",
+        valid_for=timedelta(minutes=minutes),
     )
 
 
@@ -83,27 +95,61 @@ def contact_changed_notice(channel: Channel, at: datetime) -> Notice:
             f"DMP : votre {what} de connexion a été modifié(e) le {when}. Si ce n'est pas "
             "vous, contactez l'assistance DMP Info Service."
         ),
+        event="contact_changed",
     )
-
-
-async def deliver(rt: Runtime, *, channel: Channel, destination: str, notice: Notice) -> None:
-    if channel is Channel.EMAIL:
-        await EmailSender.from_settings(rt.settings).send(
-            to=destination, subject=notice.subject, body=notice.email_body
-        )
-    else:
-        await sms_gateway_from(rt.settings, clock=rt.clock).send(
-            to=destination, text=notice.sms_text
-        )
 
 
 def deliver_after_commit(
     session: AsyncSession, *, rt: Runtime, channel: Channel, destination: str, notice: Notice
 ) -> None:
+    """Queues ``notice`` in the outbox (in ``session``'s transaction) and sends it once
+    that transaction has committed."""
+    now = rt.clock.now()
+    message = new_message(
+        rt,
+        dossier_id=None,
+        event=notice.event,
+        event_key=f"{notice.event}:{new_id()}",  # each code sent is its own event
+        channel=channel.value,
+        address=destination,
+        payload={"subject": notice.subject, "body": notice.email_body, "sms": notice.sms_text},
+        expires_at=now + notice.valid_for if notice.valid_for else None,
+        # The worker leaves it to the request for a while, then takes over if needed.
+        not_before=now + timedelta(seconds=rt.settings.outbox_fast_path_grace_seconds),
+    )
+    session.add(message)
+
     async def _send() -> None:
         try:
-            await deliver(rt, channel=channel, destination=destination, notice=notice)
-        except (EmailDeliveryFailed, SmsDeliveryFailed) as exc:
-            log.warning("delivery of a notice by %s failed: %s", channel.value, exc)
+            status = await deliver_now(session, rt=rt, message_id=message.id)
+        except (
+            Exception
+        ) as exc:  # after the commit nothing may fail the request: the worker retries
+            log.warning(
+                "delivery of a notice by %s deferred to the worker: %s",
+                channel.value,
+                type(exc).__name__,
+            )
+            return
+        if status not in (None, SENT):
+            retry = " (the worker will retry)" if status == PENDING else ""
+            log.warning("delivery of a notice by %s failed%s", channel.value, retry)
 
     after_commit(session, _send)
+
+
+async def notify_password_changed(
+    session: AsyncSession, *, rt: Runtime, principal: Principal
+) -> None:
+    """The notice of a changed password, through the outbox, to the account's person (a
+    holder or a representative; professionals' and agents' accounts have no dossier)."""
+    row = principal.row
+    if principal.dossier is None or not isinstance(row, PatientAccount):
+        return
+    await hooks.password_changed(
+        session,
+        rt=rt,
+        dossier=principal.dossier,
+        account_id=row.id,
+        representative_id=row.legal_representative_id,
+    )

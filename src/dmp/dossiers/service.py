@@ -31,7 +31,9 @@ from dmp.dossiers.schemas import (
 from dmp.dossiers.vault import seal_json
 from dmp.errors import AccessDenied
 from dmp.identity.nir import parse_nir
+from dmp.jobs.schedule import schedule_first_feed
 from dmp.kit.ids import new_id
+from dmp.notifications import hooks as notify
 from dmp.policy import Action, Actor, ActorKind, Decision, DossierStatus, Reason, decide
 from dmp.runtime import Runtime
 
@@ -213,6 +215,8 @@ async def create_dossier(
         decision=decision,
         at=now,
     )
+    await notify.dossier_created(session, rt=rt, dossier=dossier)
+    await schedule_first_feed(session, rt=rt, dossier_id=dossier_id)
     return CreatedDossier(
         dossier_id=dossier_id,
         login_id=login_id,
@@ -277,6 +281,9 @@ async def close_dossier(
     _set_deletion(rt, dossier, requested=request_deletion)
     dossier.version += 1
     await session.flush()
+    await notify.dossier_closed(
+        session, rt=rt, dossier=dossier, after_death=reason is ClosureReason.DEATH
+    )
     return summary_of(dossier)
 
 
@@ -336,6 +343,7 @@ async def reactivate_dossier(
     dossier.purge_after = None
     dossier.version += 1
     await session.flush()
+    await notify.dossier_reactivated(session, rt=rt, dossier=dossier)
     return summary_of(dossier)
 
 

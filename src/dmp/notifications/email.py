@@ -13,7 +13,14 @@ from dmp.config import Settings
 
 
 class EmailDeliveryFailed(Exception):
-    """The relay refused or could not be reached; the caller decides whether to retry."""
+    """The relay refused or could not be reached; the caller decides whether to retry.
+    ``permanent``: the relay answered 5xx (address refused…), retrying cannot help."""
+
+    def __init__(self, detail: str, *, permanent: bool = False, kind: str = "") -> None:
+        super().__init__(detail)
+        self.permanent = permanent
+        # Safe to store: the exception class and SMTP code, never the address.
+        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +45,31 @@ class EmailSender:
             timeout=settings.smtp_timeout_seconds,
         )
 
-    def compose(self, *, to: str, subject: str, body: str) -> EmailMessage:
+    def compose(
+        self, *, to: str, subject: str, body: str, message_id: str | None = None
+    ) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False, usegmt=True)
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        # A caller that may send the same message again (the outbox, after a crash) gives
+        # a stable id, so a duplicate is recognisable as such by the recipient's systems.
+        message["Message-ID"] = message_id or make_msgid(
+            domain=self.sender.rpartition("@")[2] or None
+        )
         # RFC 3834: tells mail systems not to answer with vacation replies.
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body, subtype="plain", charset="utf-8")
         return message
 
-    async def send(self, *, to: str, subject: str, body: str) -> None:
-        message = self.compose(to=to, subject=subject, body=body)
+    def stable_message_id(self, key: str) -> str:
+        return f"<{key}@{self.sender.rpartition('@')[2] or 'dmp.invalid'}>"
+
+    async def send(
+        self, *, to: str, subject: str, body: str, message_id: str | None = None
+    ) -> None:
+        message = self.compose(to=to, subject=subject, body=body, message_id=message_id)
         try:
             await aiosmtplib.send(
                 message,
@@ -64,4 +82,17 @@ class EmailSender:
                 timeout=self.timeout,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise EmailDeliveryFailed(f"{self.host}:{self.port}: {exc}") from exc
+            code = _smtp_code(exc)
+            raise EmailDeliveryFailed(
+                f"{self.host}:{self.port}: {exc}",
+                permanent=code is not None and code >= 500,
+                kind=f"{type(exc).__name__}{f' {code}' if code else ''}",
+            ) from exc
+
+
+def _smtp_code(exc: BaseException) -> int | None:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        return min(r.code for r in exc.recipients)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return exc.code
+    return None

@@ -3,7 +3,9 @@ file per received message out, so a newcomer can read the codes they "received".
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,8 +20,13 @@ class _SaveToFolder:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         stamp = time.strftime("%Y%m%dT%H%M%S")
-        index = len(list(self.folder.glob("*.eml")))
-        (self.folder / f"{stamp}-{index:05d}.eml").write_bytes(envelope.content)
+        # Nanoseconds and a random part: messages accepted at the same time (several
+        # senders) never share a name, and names still sort in order of arrival.
+        name = f"{stamp}-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.eml"
+        temporary = self.folder / f".{name}.tmp"
+        temporary.write_bytes(envelope.content)
+        # Atomic: a reader (the dev page, a test) never sees half a message.
+        os.replace(temporary, self.folder / name)
         return "250 Message accepted for delivery"
 
 
@@ -36,7 +43,14 @@ class MailSink:
         self._controller.stop()
 
     def messages(self) -> list[EmailMessage]:
-        return [
-            message_from_bytes(path.read_bytes(), policy=policy.default)
-            for path in sorted(self.folder.glob("*.eml"))
-        ]
+        return read_mail_folder(self.folder)
+
+
+def read_mail_folder(folder: Path) -> list[EmailMessage]:
+    """The messages a sink wrote into ``folder``, oldest first (the sink need not run)."""
+    if not folder.exists():
+        return []
+    return [
+        message_from_bytes(path.read_bytes(), policy=policy.default)
+        for path in sorted(folder.glob("*.eml"))
+    ]

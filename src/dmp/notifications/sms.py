@@ -17,7 +17,17 @@ from dmp.kit.clock import Clock, system_clock
 
 
 class SmsDeliveryFailed(Exception):
-    """The gateway refused the message or could not be reached."""
+    """The gateway refused the message or could not be reached. ``permanent``: the
+    gateway refused this message itself (bad number), retrying cannot help."""
+
+    def __init__(self, detail: str, *, permanent: bool = False, kind: str = "") -> None:
+        super().__init__(detail)
+        self.permanent = permanent
+        self.kind = kind  # safe to store: never the number
+
+
+# Answers that condemn the message itself; others (auth, rate limit, 5xx) may pass later.
+_PERMANENT_STATUSES = frozenset({400, 404, 410, 422})
 
 
 class SmsGateway(Protocol):
@@ -52,9 +62,13 @@ class HttpSmsGateway:
             async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
                 response = await client.post(self.url, json=payload, headers=headers)
         except httpx.HTTPError as exc:
-            raise SmsDeliveryFailed(f"{self.url}: {exc}") from exc
+            raise SmsDeliveryFailed(f"{self.url}: {exc}", kind=type(exc).__name__) from exc
         if response.status_code >= 300:
-            raise SmsDeliveryFailed(f"{self.url}: HTTP {response.status_code}")
+            raise SmsDeliveryFailed(
+                f"{self.url}: HTTP {response.status_code}",
+                permanent=response.status_code in _PERMANENT_STATUSES,
+                kind=f"HTTP {response.status_code}",
+            )
 
 
 @dataclass(frozen=True, slots=True)
