@@ -31,11 +31,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The benchmark harness (docs/benchmarks.md), never run by `make test`. Its load generator,
+# wrk, comes from Debian when missing; `make bench BENCH_ARGS="--databases sqlite"` passes options.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	@command -v wrk >/dev/null || { s=$$([ "$$(id -u)" = 0 ] || echo sudo); $$s apt-get install -y wrk || { $$s apt-get update && $$s apt-get install -y wrk; }; }
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 bench-quick: $(STAMP)
-	$(BIN)/python -m benchmarks --quick
+	@command -v wrk >/dev/null || { s=$$([ "$$(id -u)" = 0 ] || echo sudo); $$s apt-get install -y wrk || { $$s apt-get update && $$s apt-get install -y wrk; }; }
+	$(BIN)/python -m benchmarks --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

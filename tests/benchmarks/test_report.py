@@ -1,0 +1,66 @@
+"""The report: each measured row beside its target and its same-run baseline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.harness.imports import ImportResult
+from benchmarks.harness.machine import Machine
+from benchmarks.harness.report import DatabaseResults, RunResults, render, write
+from benchmarks.harness.stats import Sample
+
+MACHINE = Machine("Test CPU", 2, 24.0, "6.1", "3.11.7", "3.40.1", "15.2", "ext4", "wrk 4.1")
+
+
+def sample(throughput: float, p99: float, other: float = 0.0) -> Sample:
+    return Sample(
+        throughput, p99 / 3, p99 / 2, p99, requests=1000, errors=0, seconds=25.0,
+        server_cpu=0.9, peak_rss_mib=150.0, other_cpu=other, busy_before=0.0,
+    )  # fmt: skip
+
+
+def results() -> RunResults:
+    run = RunResults(
+        started=datetime(2026, 11, 23, 20, 0, tzinfo=UTC),
+        machine=MACHINE,
+        settings={"argv": "--quick", "duration": 3, "repeat": 1, "concurrency": "8",
+                  "workers": 1, "dossiers": 300},
+    )  # fmt: skip
+    run.baselines.add("asgi-get", 8, sample(20_000, 2))
+    sqlite = DatabaseResults("SQLite")
+    sqlite.add("search", 8, sample(2_500, 30))
+    sqlite.add("raw-query", 8, sample(5_000, 3))
+    sqlite.add("retrieve", 8, sample(1_000, 30, other=0.9))
+    sqlite.not_served["portal"] = "HTTP 404, not yet served"
+    postgres = DatabaseResults("PostgreSQL")
+    postgres.importing = ImportResult(100_000, 100_000, 2.0, 8_000, 20, 1.0)
+    postgres.raw_insert_rate = 100_000.0
+    run.databases += [sqlite, postgres]
+    return run
+
+
+def test_rows_carry_their_target_verdict_and_ratios() -> None:
+    text = render(results())
+    search = next(line for line in text.splitlines() if line.startswith("| (a) search"))
+    assert "| 2,500.0 |" in search
+    assert "| 0.125 | 0.5 |" in search  # × ASGI (2,500 / 20,000), × raw query (2,500 / 5,000)
+    assert search.endswith("| ✓ | ✗ |")  # ≥ 2,000/s on SQLite, p99 ≤ 50; not ≥ 0.5 × ASGI
+    retrieve = next(line for line in text.splitlines() if line.startswith("| (c) retrieve"))
+    assert "| ✗ |" in retrieve
+
+
+def test_import_noise_and_missing_routes_are_reported() -> None:
+    text = render(results())
+    assert "| ≥ 50,000 lines/s |" in text and "| 50,000 | 0.5 |" in text
+    assert "(f) portal home, 1,000 docs: HTTP 404, not yet served" in text
+    assert "The machine was not quiet" in text and "SQLite retrieve c=8" in text
+    assert "- CPU: Test CPU, 2 cores" in text
+
+
+def test_results_files_are_numbered_not_overwritten(tmp_path: Path) -> None:
+    first = write(results(), tmp_path, quick=True)
+    second = write(results(), tmp_path, quick=True)
+    assert first.name == "2026-11-23-quick.md"
+    assert second.name == "2026-11-23-quick-2.md"
+    assert second.with_suffix(".json").exists()
