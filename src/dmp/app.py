@@ -64,11 +64,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "database": "reachable", "version": __version__})
 
     from dmp.auth.endpoints import router as auth_router
+    from dmp.feeds.endpoints import feeds_router
     from dmp.fhir.router import fhir_router
+    from dmp.fhir.security import professional_credential
     from dmp.portals.router import mount_portals
+    from dmp.web.dev import dev_router
 
     app.include_router(fhir_router(), prefix="/fhir")
+    app.include_router(feeds_router(professional_credential), prefix="/feeds")
     app.include_router(auth_router)
+    app.include_router(dev_router)
     mount_portals(app)
     app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     return app

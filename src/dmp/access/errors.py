@@ -4,7 +4,7 @@ They are raised after the policy allowed the request and before anything changed
 unit of work rolls back (the allowed trace included): a refused change leaves no mark.
 """
 
-from dmp.errors import BusinessRule, Conflict
+from dmp.errors import BusinessRule, Conflict, InvalidInput
 
 
 class ProfessionalNotInDirectory(BusinessRule):
@@ -133,3 +133,27 @@ class MajorityConsentNotDue(Conflict):
     code = "majority_consent_not_due"
     message_fr = "Aucun consentement du titulaire devenu majeur n'est attendu pour ce DMP."
     message_en = "No consent of a holder who came of age is pending for this DMP."
+
+
+class BreakGlassReasonRequired(InvalidInput):
+    code = "break_glass_reason_required"
+    message_fr = (
+        "Indiquez le motif de l'accès en urgence (bris de glace) : il est tracé et "
+        "communiqué au patient ({detail})."
+    )
+    message_en = (
+        "State the reason for the emergency (break-glass) access: it is logged and shown "
+        "to the patient ({detail})."
+    )
+
+
+class EmergencyAccessNotNeeded(Conflict):
+    code = "emergency_access_not_needed"
+    message_fr = (
+        "Vous avez déjà accès à ce DMP (autorisation ou médecin traitant) : le bris de "
+        "glace n'est pas nécessaire."
+    )
+    message_en = (
+        "You already have access to this DMP (authorization or treating physician): "
+        "break-glass is not needed."
+    )

@@ -157,11 +157,14 @@ async def read_access_history(
     until: datetime | None = None,
     professional_id: str | None = None,
     mode: AccessMode | None = None,
+    actor_kinds: frozenset[ActorKind] | None = None,
     before_seq: int | None = None,
     limit: int = 50,
 ) -> HistoryPage:
     """Newest first. ``since`` is inclusive, ``until`` exclusive; ``professional_id``
-    keeps what that professional did and what was done about them (authorized, blocked…)."""
+    keeps what that professional did and what was done about them (authorized, blocked…);
+    ``actor_kinds`` keeps what these kinds of actors did (the professionals' accesses
+    among the holder's own)."""
     if professional_id is not None:
         professional_id = parse_national_id(professional_id)
     limit = max(1, min(limit, MAX_PAGE))
@@ -177,6 +180,8 @@ async def read_access_history(
         query = query.where(Trace.at < until)
     if mode is not None:
         query = query.where(Trace.mode == mode.value)
+    if actor_kinds is not None:
+        query = query.where(Trace.actor_kind.in_(sorted(kind.value for kind in actor_kinds)))
     if professional_id is not None:
         # National ids are digits only (parsed above): the LIKE pattern needs no escaping.
         query = query.where(

@@ -91,9 +91,14 @@ class Principal:
         return self.row.login_id
 
 
-def normalize_identifier(identifier: str) -> str:
-    """Login ids are read off a letter: spaces and dots people type are dropped."""
-    return "".join(identifier.split()).replace(".", "")[:64]
+def normalize_identifier(identifier: str, kind: AccountKind = AccountKind.PATIENT) -> str:
+    """Login ids are read off a letter: spaces and dots people type are dropped. Agents'
+    ids are chosen by their organisation and may hold dots ("guichet.cpam75"): only
+    spaces are dropped from them."""
+    compact = "".join(identifier.split())
+    if kind is AccountKind.AGENT:
+        return compact[:64]
+    return compact.replace(".", "")[:64]
 
 
 async def find_account(
@@ -101,7 +106,7 @@ async def find_account(
 ) -> AccountRow | None:
     model = _MODELS[kind]
     column = model.national_id if model is ProfessionalAccount else model.login_id  # type: ignore[union-attr]
-    query: Any = select(model).where(column == normalize_identifier(identifier))
+    query: Any = select(model).where(column == normalize_identifier(identifier, kind))
     if lock:  # serialises concurrent guesses on one account: the counter cannot be raced
         query = query.with_for_update()
     row: AccountRow | None = (await session.execute(query)).scalar_one_or_none()

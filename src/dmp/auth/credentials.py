@@ -21,6 +21,7 @@ from dmp.auth.accounts import (
     principal_of,
     record_event,
 )
+from dmp.auth.delivery import notify_password_changed
 from dmp.auth.lockout import (
     SPENT_PREFIX,
     PasswordCheck,
@@ -108,6 +109,7 @@ async def change_password(
     await record_event(
         session, rt=rt, principal=principal, event=AuthEvent.PASSWORD_CHANGED, allowed=True
     )
+    await notify_password_changed(session, rt=rt, principal=principal)
 
 
 async def _check_current(

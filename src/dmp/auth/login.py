@@ -91,7 +91,7 @@ async def begin_login(
 ) -> LoginStarted:
     """Checks identifier and password; on success opens a challenge and, when the channel
     is known (chosen, or the only way in), sends the code."""
-    identifier = normalize_identifier(identifier)
+    identifier = normalize_identifier(identifier, kind)
     row = await find_account(session, kind=kind, identifier=identifier, lock=True)
     principal = await principal_of(session, row) if row is not None else None
     if principal is None:

@@ -51,6 +51,14 @@ class ContactChangeStarted:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AccountContact:
+    """Where the signed-in account's codes go (a legal representative's own channels)."""
+
+    email: str | None
+    mobile: str | None
+
+
 async def begin_patient_login(
     session: AsyncSession,
     *,
@@ -166,3 +174,15 @@ async def confirm_contact_change(
             notice=contact_changed_notice(channel, now),
         )  # fmt: skip
     return channel
+
+
+async def account_contact(
+    session: AsyncSession, *, rt: Runtime, view: SessionView
+) -> AccountContact:
+    """The e-mail and mobile on file for the session's own account, in clear, for its
+    owner's "Mes informations" page: the dossier's own for the holder, the
+    representative's for a legal representative."""
+    principal = await _patient_principal(session, view)
+    contact = contact_of(rt, principal)
+    email, mobile = contact.get("email"), contact.get("mobile")
+    return AccountContact(str(email) if email else None, str(mobile) if mobile else None)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from dmp.auth.cli import pki_app, token
 from dmp.cli import dossiers, operations
 from dmp.cli.accounts import accounts_app
 from dmp.cli.documents import blobs_app, import_app
+from dmp.cli.imports import import_fhir, import_reimbursements
+from dmp.cli.worker import worker
 
 app = typer.Typer(
     name="dmp",
@@ -26,13 +29,11 @@ app.add_typer(
     help="Comptes : réédition, déverrouillage, inscription des professionnels et agents.",
 )
 
-try:  # the professional PKI arrives with the authentication domain
-    from dmp.auth.cli import pki_app, token
-
-    app.add_typer(pki_app, name="pki", help="Autorité de test et certificats CPS/SAMU/flux.")
-    app.command("token", help="Imprime une assertion signée pour curl.")(token)
-except ImportError:  # pragma: no cover - only while the auth domain is absent
-    pass
+app.add_typer(pki_app, name="pki", help="Autorité de test et certificats CPS/SAMU/flux.")
+app.command("token", help="Imprime une assertion signée pour curl.")(token)
+app.command("worker", help="Envoie les notifications et exécute les tâches planifiées.")(worker)
+import_app.command("reimbursements")(import_reimbursements)
+import_app.command("fhir")(import_fhir)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from dmp.config import Settings
 from dmp.db import migrate
 from dmp.db.engine import create_engine, create_session_factory
 from dmp.db.uow import unit_of_work
+from dmp.jobs.worker import BackgroundWorker
 from dmp.notifications.sink import MailSink
 from dmp.reference import professions
 from dmp.runtime import build_runtime
@@ -50,9 +51,13 @@ def demo(
     sink = MailSink(var_dir / "mail", host="127.0.0.1", port=smtp_port)
     sink.start()
     console.print(f"Puits SMTP local : 127.0.0.1:{smtp_port} → {var_dir / 'mail'}")
+    # The worker delivers the outbox (notifications, letters) and runs the scheduled jobs.
+    worker = BackgroundWorker(settings)
+    worker.start()
     try:
         _serve(settings, host, port)
     finally:
+        worker.stop()
         sink.stop()
 
 

@@ -40,3 +40,22 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
             raise
         for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
             await callback()
+
+
+@asynccontextmanager
+async def savepoint(session: AsyncSession) -> AsyncIterator[None]:
+    """Runs a block in a savepoint of the current transaction. A ``DmpError`` rolls the
+    block back unless the error keeps its changes; the after-commit work the block queued
+    (codes to send) is dropped with it, so nothing is sent for a change that was undone."""
+    queued = len(session.info.get(_AFTER_COMMIT_KEY, []))
+    nested = await session.begin_nested()
+    try:
+        yield
+    except DmpError as error:
+        if error.keep_changes:
+            await nested.commit()
+        else:
+            await nested.rollback()
+            del session.info.get(_AFTER_COMMIT_KEY, [])[queued:]
+        raise
+    await nested.commit()

@@ -59,29 +59,44 @@ async def issue_creation_code(
     return IssuedCreationCode(code=code, expires_at=expires_at)
 
 
-async def consume_creation_code(
-    session: AsyncSession, *, rt: Runtime, ins_index: str, raw_code: str
-) -> None:
-    """Checks the code for this person and marks it used, or says precisely why not."""
+async def _matching_code(
+    session: AsyncSession, *, rt: Runtime, ins_index: str, raw_code: str, lock: bool
+) -> CreationCode:
+    """The person's code matching ``raw_code``, or the precise reason it is refused."""
     code = normalise_code(raw_code)
     if len(code) != CODE_LENGTH or any(ch not in HUMAN_ALPHABET for ch in code):
         raise CreationCodeInvalid()
     wanted = _code_hash(rt, ins_index, code)
-    rows = (
-        await session.execute(
-            select(CreationCode)
-            .where(CreationCode.ins_index == ins_index)
-            .order_by(CreationCode.created_at.desc())
-            .with_for_update()
-        )
-    ).scalars()
+    query = (
+        select(CreationCode)
+        .where(CreationCode.ins_index == ins_index)
+        .order_by(CreationCode.created_at.desc())
+    )
+    if lock:
+        query = query.with_for_update()
+    rows = (await session.execute(query)).scalars()
     match = next((row for row in rows if hmac.compare_digest(row.code_hash, wanted)), None)
     if match is None:
         raise CreationCodeInvalid()
     if match.used_at is not None:
         raise CreationCodeUsed()
-    now = rt.clock.now()
-    if match.expires_at <= now:
+    if match.expires_at <= rt.clock.now():
         raise CreationCodeExpired()
-    match.used_at = now
+    return match
+
+
+async def check_creation_code(
+    session: AsyncSession, *, rt: Runtime, ins_index: str, raw_code: str
+) -> None:
+    """Says whether the code would be accepted, without using it: the online creation
+    checks it at its first step and spends it only when the dossier is created."""
+    await _matching_code(session, rt=rt, ins_index=ins_index, raw_code=raw_code, lock=False)
+
+
+async def consume_creation_code(
+    session: AsyncSession, *, rt: Runtime, ins_index: str, raw_code: str
+) -> None:
+    """Checks the code for this person and marks it used, or says precisely why not."""
+    match = await _matching_code(session, rt=rt, ins_index=ins_index, raw_code=raw_code, lock=True)
+    match.used_at = rt.clock.now()
     await session.flush()

@@ -20,12 +20,18 @@ LANGUAGE_COOKIE = "dmp_lang"
 def _catalogue(language: str) -> dict[str, str]:
     if language == DEFAULT_LANGUAGE:
         return {}
-    path = resources.files("dmp.portals").joinpath(
-        "locales", language, "LC_MESSAGES", "messages.po"
+    folder = resources.files("dmp.portals").joinpath("locales", language, "LC_MESSAGES")
+    # The shared catalogue first, then each portal's own (patient.po, pro.po…).
+    names = sorted(
+        (entry.name for entry in folder.iterdir() if entry.name.endswith(".po")),
+        key=lambda name: (name != "messages.po", name),
     )
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    merged: dict[str, str] = {}
+    for name in names:
+        with folder.joinpath(name).open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        merged.update({str(m.id): str(m.string) for m in catalog if m.id and m.string})
+    return merged
 
 
 def translator(language: str) -> Callable[[str], str]:

@@ -10,7 +10,12 @@ from dmp.portals.web import Page, render_page
 router = APIRouter(include_in_schema=False)
 
 # Entrances that exist register themselves here (patient, professional, counter portals).
-ENTRANCES: list[dict[str, str]] = []
+ENTRANCES: list[dict[str, str]] = [
+    {"url": "/connexion", "label": "Accéder à mon DMP"},
+    {"url": "/creer-mon-dmp", "label": "Créer mon DMP en ligne"},
+    {"url": "/pro", "label": "Espace professionnel de santé"},
+    {"url": "/guichet", "label": "Guichet DMP (agents d'accueil et assistance)"},
+]
 
 
 @router.get("/", response_class=HTMLResponse)

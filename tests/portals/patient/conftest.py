@@ -1,0 +1,155 @@
+"""The patient portal under test: ``create_app`` on a freshly migrated database (SQLite,
+and PostgreSQL when ``DMP_TEST_DATABASE_URL`` is set) with the demo world seeded, a
+frozen clock, the real SMTP sink, and an httpx client per person.
+
+Pages are rendered through ``dmp.portals.patient.context.render``: the ``pages`` list
+records every ``Page`` (template and context) so tests assert on the context first."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from dmp.app import create_app
+from dmp.auth.accounts import AccountKind, find_account, principal_of
+from dmp.auth.sessions import open_session
+from dmp.cli.seed import SeededWorld, seed_world
+from dmp.config import Settings
+from dmp.db.engine import create_engine
+from dmp.db.migrate import upgrade_engine
+from dmp.db.uow import unit_of_work
+from dmp.kit.clock import FrozenClock
+from dmp.notifications.sink import MailSink
+from dmp.portals.patient import context as patient_context
+from dmp.portals.web import Page
+from dmp.runtime import Runtime
+from tests.auth.people import free_port
+from tests.conftest import BACKENDS, POSTGRES_URL, _create_pg_database, _drop_pg_database
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@dataclass
+class Person:
+    client: httpx.AsyncClient
+    csrf: str
+    dossier_id: uuid.UUID
+
+
+@dataclass
+class Portal:
+    app: Any
+    settings: Settings
+    clock: FrozenClock
+    world: SeededWorld
+    mail: MailSink
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def rt(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    def client(self) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+    def login_of(self, label: str) -> str:
+        return next(c.login_id for name, _, c in self.world.patients if name.startswith(label))
+
+    def created(self, label: str) -> Any:
+        return next(c for name, _, c in self.world.patients if name.startswith(label))
+
+    def unit_of_work(self) -> Any:
+        return unit_of_work(self.app.state.session_factory)
+
+    async def sign_in(self, label: str) -> Person:
+        """A session opened as the login would (password already replaced)."""
+        login_id = self.login_of(label)
+        async with self.unit_of_work() as session:
+            row = await find_account(session, kind=AccountKind.PATIENT, identifier=login_id)
+            principal = await principal_of(session, row)
+            assert principal is not None
+            opened = await open_session(
+                session, rt=self.rt, principal=principal, must_change_password=False
+            )
+        client = self.client()
+        client.cookies.set(self.settings.session_cookie_name, opened.token)
+        return Person(client, opened.csrf_token, self.created(label).dossier_id)
+
+    @property
+    def last(self) -> Page:
+        return self.pages[-1]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def portal(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Portal]:
+    folder = tmp_path_factory.mktemp("patient-portal")
+    database_url = f"sqlite+aiosqlite:///{folder / 'portal.sqlite3'}"
+    if request.param == "postgresql":
+        database_url = await _create_pg_database(POSTGRES_URL)
+    smtp_port = free_port()
+    mail = MailSink(folder / "mail", port=smtp_port)
+    mail.start()
+    settings = Settings(
+        var_dir=folder / "var",
+        database_url=database_url,
+        master_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+        environment="test",
+        smtp_port=smtp_port,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+    )
+    engine = create_engine(database_url)
+    await upgrade_engine(engine)
+    await engine.dispose()
+    clock = FrozenClock(NOW)
+    app = create_app(settings, clock=clock)
+    async with unit_of_work(app.state.session_factory) as session:
+        world = await seed_world(session, rt=app.state.runtime)
+    try:
+        yield Portal(app, settings, clock, world, mail)
+    finally:
+        await app.state.engine.dispose()
+        mail.stop()
+        if request.param == "postgresql":
+            await _drop_pg_database(POSTGRES_URL, database_url)
+
+
+@pytest.fixture(autouse=True)
+def pages(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Page]]:
+    """Every page the portal renders during the test, in order."""
+    portal.pages.clear()
+    original = patient_context.render_page
+
+    def recording(request: Any, page: Page) -> Any:
+        portal.pages.append(page)
+        return original(request, page)
+
+    monkeypatch.setattr(patient_context, "render_page", recording)
+    yield portal.pages
+    portal.clock.set(NOW)
+
+
+@pytest.fixture
+async def marie(portal: Portal) -> AsyncIterator[Person]:
+    person = await portal.sign_in("Adulte")
+    yield person
+    await person.client.aclose()
+
+
+@pytest.fixture
+async def mother(portal: Portal) -> AsyncIterator[Person]:
+    person = await portal.sign_in("Mineur")
+    yield person
+    await person.client.aclose()

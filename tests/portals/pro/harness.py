@@ -1,0 +1,166 @@
+"""The professional and counter portals under test: ``create_app`` on a freshly migrated
+database (SQLite, and PostgreSQL when ``DMP_TEST_DATABASE_URL`` is set) with the demo
+world seeded, a frozen clock, the real SMTP sink, and an httpx client per person.
+
+Pages go through ``dmp.portals.staff.portal.render``: ``pages`` records every ``Page``
+(template and context) so that tests assert on the context first, on HTML where it is
+the point (markers, absence of medical content, forms)."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dmp.app import create_app
+from dmp.auth.accounts import AccountKind, find_account, principal_of
+from dmp.auth.sessions import open_session
+from dmp.cli.seed import ADULT_NIR, CLOSED_NIR, MINOR_NIR, SeededWorld, seed_world
+from dmp.config import Settings
+from dmp.db.engine import create_engine
+from dmp.db.migrate import upgrade_engine
+from dmp.db.uow import unit_of_work
+from dmp.kit.clock import FrozenClock
+from dmp.notifications.sink import MailSink
+from dmp.portals.staff import portal as staff_portal
+from dmp.portals.web import Page
+from dmp.runtime import Runtime
+from tests.auth.people import free_port
+from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+GP, EMERGENCY, PHARMACIST, NURSE, PODIATRIST = (
+    "810002345678",
+    "810003456789",
+    "810004567890",
+    "810005678901",
+    "810006789012",
+)
+COUNTER, SUPPORT = "guichet.cpam75", "support.dmp"
+__all__ = ["ADULT_NIR", "CLOSED_NIR", "MINOR_NIR"]
+_CODE = re.compile(r"\b(\d{6})\b")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HTML = {"accept": "text/html,application/xhtml+xml"}
+
+
+def csrf_in(response: httpx.Response) -> str:
+    match = _CSRF.search(response.text)
+    assert match, "no anti-forgery token on the page"
+    return match.group(1)
+
+
+@dataclass
+class Person:
+    client: httpx.AsyncClient
+    csrf: str
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.get(url, **kwargs)
+
+    async def post(self, url: str, files: Any = None, **fields: Any) -> httpx.Response:
+        return await self.client.post(url, data={"csrf_token": self.csrf, **fields}, files=files)
+
+
+@dataclass
+class World:
+    app: Any
+    settings: Settings
+    clock: FrozenClock
+    world: SeededWorld
+    mail: MailSink
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def rt(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    @property
+    def last(self) -> Page:
+        return self.pages[-1]
+
+    def client(self) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=HTML)
+
+    def dossier_of(self, nir: str) -> str:
+        return str(next(c.dossier_id for _, n, c in self.world.patients if n == nir))
+
+    def last_code(self, address: str) -> str:
+        messages = [m for m in self.mail.messages() if address in str(m["To"])]
+        assert messages, f"no mail to {address}"
+        match = _CODE.search(messages[-1].get_content())
+        assert match
+        return match.group(1)
+
+    async def sign_in(self, kind: AccountKind, identifier: str) -> Person:
+        """A session opened as the login would (the login itself is tested on its own)."""
+        async with unit_of_work(self.app.state.session_factory) as session:
+            row = await find_account(session, kind=kind, identifier=identifier)
+            assert row is not None, identifier
+            principal = await principal_of(session, row)
+            assert principal is not None
+            opened = await open_session(
+                session, rt=self.rt, principal=principal, must_change_password=False
+            )
+        client = self.client()
+        client.cookies.set(self.settings.session_cookie_name, opened.token)
+        return Person(client, opened.csrf_token)
+
+    async def professional(self, national_id: str) -> Person:
+        return await self.sign_in(AccountKind.PROFESSIONAL, national_id)
+
+    async def agent(self, login_id: str) -> Person:
+        return await self.sign_in(AccountKind.AGENT, login_id)
+
+
+async def seeded_world(folder: Path, backend: str) -> AsyncIterator[World]:
+    database_url = f"sqlite+aiosqlite:///{folder / 'portal.sqlite3'}"
+    if backend == "postgresql":
+        database_url = await _create_pg_database(POSTGRES_URL)
+    smtp_port = free_port()
+    mail = MailSink(folder / "mail", port=smtp_port)
+    mail.start()
+    settings = Settings(
+        var_dir=folder / "var",
+        database_url=database_url,
+        master_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+        environment="test",
+        smtp_port=smtp_port,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+    )
+    engine = create_engine(database_url)
+    await upgrade_engine(engine)
+    await engine.dispose()
+    clock = FrozenClock(NOW)
+    app = create_app(settings, clock=clock)
+    async with unit_of_work(app.state.session_factory) as session:
+        world = await seed_world(session, rt=app.state.runtime)
+    try:
+        yield World(app, settings, clock, world, mail)
+    finally:
+        await app.state.engine.dispose()
+        mail.stop()
+        if backend == "postgresql":
+            await _drop_pg_database(POSTGRES_URL, database_url)
+
+
+def record_pages(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Page]:
+    world.pages.clear()
+    original = staff_portal.render_page
+
+    def recording(request: Any, page: Page) -> Any:
+        world.pages.append(page)
+        return original(request, page)
+
+    monkeypatch.setattr(staff_portal, "render_page", recording)
+    return world.pages
