@@ -1,4 +1,4 @@
-"""FHIR patient bundles: the real Synthea bundle of shared/testdata, and small bundles
+"""FHIR patient bundles: the real Synthea bundle of tests/data/public, and small bundles
 written here for what Synthea's lacks (an INS, dispensations, unusable documents)."""
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from tests.builders.feeds import savepoint_factory
 from tests.builders.nirs import make_nir
 
 SYNTHEA = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "testdata"
+    Path(__file__).resolve().parents[1]
+    / "data"
+    / "public"
     / "synthea"
     / "Wally311_Blanda868_879c534d-c512-35c0-58c2-98730ba5f171.json"
 )

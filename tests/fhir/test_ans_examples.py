@@ -1,4 +1,4 @@
-"""The ANS PDSm guide's own examples (``../shared/testdata/pdsm``), read as they are.
+"""The ANS PDSm guide's own examples (``tests/data/public/pdsm``), read as they are.
 
 The server understands every element of them; it refuses what a DMP must refuse, saying
 which element and why:
@@ -25,7 +25,7 @@ from fhirpy.base.exceptions import OperationOutcome
 from dmp.cli.seed import PROFESSIONALS
 from tests.fhir.builders import created_ids, fhir_valid, make_pdf, new_patient
 
-PDSM = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "pdsm"
+PDSM = Path(__file__).resolve().parents[1] / "data" / "public" / "pdsm"
 GP = PROFESSIONALS[0].national_id
 
 

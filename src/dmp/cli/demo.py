@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from dmp.auth.pki import LocalPki
 from dmp.cli.context import console
 from dmp.cli.operations import write_master_key
-from dmp.cli.seed import SeededWorld, seed_world
+from dmp.cli.seed import ADULT_NIR, SeededWorld, seed_world
 from dmp.cli.seed_content import COUNTER_LOGIN, DEMO_PASSWORD, SUPPORT_LOGIN
 from dmp.config import Settings
 from dmp.db import migrate
 from dmp.db.engine import create_engine, create_session_factory
 from dmp.db.uow import unit_of_work
+from dmp.identity.directory import ProfessionalIn
 from dmp.jobs.worker import BackgroundWorker
 from dmp.notifications.sink import MailSink
 from dmp.reference import professions
@@ -46,6 +49,7 @@ def demo(
     migrate.upgrade(settings.effective_database_url)
     world = asyncio.run(_seed(settings))
     _print_world(world, settings)
+    _print_api_hint(_demo_pki(settings, world.professionals[0]), settings)
     if no_serve:
         return
     sink = MailSink(var_dir / "mail", host="127.0.0.1", port=smtp_port)
@@ -100,6 +104,42 @@ def _print_world(world: SeededWorld, settings: Settings) -> None:
     console.print(f"Base SQLite : {settings.effective_database_url}")
     console.print(
         f"Service : {base}   santé : {base}/health   API : {base}/docs   FHIR : {base}/fhir"
+    )
+    console.print(
+        f"Portails : patient {base}/connexion   professionnel {base}/pro   "
+        f"guichet {base}/guichet   création en ligne {base}/creer-mon-dmp"
+    )
+
+
+def _demo_pki(settings: Settings, gp: ProfessionalIn) -> tuple[Path, Path]:
+    """A test PKI under ``var/demo/pki`` (where the server looks by default) and a CPS
+    for the demo's general practitioner, so that the FHIR API can be called at once."""
+    directory = settings.var_dir / "pki"
+    now = datetime.now(UTC)
+    pki = LocalPki.create(now=now, name="OpenDMP Démo")
+    pki.save(directory, now=now)
+    issued = pki.issue_cps(
+        national_id=gp.national_id,
+        profession=gp.profession_code,
+        given_name=gp.given_names,
+        family_name=gp.family_name,
+        organization=gp.structure_name,
+        now=now,
+        days=365,
+    )
+    return LocalPki.write_issued(directory, f"cps-{gp.national_id}", issued)
+
+
+def _print_api_hint(cps: tuple[Path, Path], settings: Settings) -> None:
+    cert, key = cps
+    console.print(
+        "API FHIR avec la CPS de démonstration du Dr Lefèvre (une assertion par requête) :\n"
+        f"  TOKEN=$(DMP_VAR_DIR={settings.var_dir} .venv/bin/dmp token --cert {cert} "
+        f"--key {key} --aud {settings.public_base_url})\n"
+        f'  curl -H "Authorization: Bearer $TOKEN" '
+        f"'{settings.public_base_url}/fhir/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|"
+        f"{ADULT_NIR}'",
+        soft_wrap=True,
     )
 
 

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from dmp.portals.web import Page
+from tests.builders.seeded_app import NOW
 from tests.conftest import BACKENDS
-from tests.portals.pro.harness import COUNTER, NOW, Person, World, record_pages, seeded_world
+from tests.portals.pro.harness import COUNTER, Person, World, record_pages, seeded_world
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -7,34 +7,26 @@ records every ``Page`` (template and context) so tests assert on the context fir
 
 from __future__ import annotations
 
-import base64
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from dmp.app import create_app
 from dmp.auth.accounts import AccountKind, find_account, principal_of
 from dmp.auth.sessions import open_session
-from dmp.cli.seed import SeededWorld, seed_world
+from dmp.cli.seed import SeededWorld
 from dmp.config import Settings
-from dmp.db.engine import create_engine
-from dmp.db.migrate import upgrade_engine
 from dmp.db.uow import unit_of_work
 from dmp.kit.clock import FrozenClock
 from dmp.notifications.sink import MailSink
 from dmp.portals.patient import context as patient_context
 from dmp.portals.web import Page
 from dmp.runtime import Runtime
-from tests.auth.people import free_port
-from tests.conftest import BACKENDS, POSTGRES_URL, _create_pg_database, _drop_pg_database
-
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+from tests.builders.seeded_app import NOW, seeded_app
+from tests.conftest import BACKENDS
 
 
 @dataclass
@@ -95,35 +87,8 @@ async def portal(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Portal]:
     folder = tmp_path_factory.mktemp("patient-portal")
-    database_url = f"sqlite+aiosqlite:///{folder / 'portal.sqlite3'}"
-    if request.param == "postgresql":
-        database_url = await _create_pg_database(POSTGRES_URL)
-    smtp_port = free_port()
-    mail = MailSink(folder / "mail", port=smtp_port)
-    mail.start()
-    settings = Settings(
-        var_dir=folder / "var",
-        database_url=database_url,
-        master_key=base64.b64encode(secrets.token_bytes(32)).decode(),
-        environment="test",
-        smtp_port=smtp_port,
-        password_hash_time_cost=1,
-        password_hash_memory_kib=1024,
-    )
-    engine = create_engine(database_url)
-    await upgrade_engine(engine)
-    await engine.dispose()
-    clock = FrozenClock(NOW)
-    app = create_app(settings, clock=clock)
-    async with unit_of_work(app.state.session_factory) as session:
-        world = await seed_world(session, rt=app.state.runtime)
-    try:
-        yield Portal(app, settings, clock, world, mail)
-    finally:
-        await app.state.engine.dispose()
-        mail.stop()
-        if request.param == "postgresql":
-            await _drop_pg_database(POSTGRES_URL, database_url)
+    async for seeded in seeded_app(folder, request.param):
+        yield Portal(seeded.app, seeded.settings, seeded.clock, seeded.world, seeded.mail)
 
 
 @pytest.fixture(autouse=True)

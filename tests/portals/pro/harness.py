@@ -8,35 +8,27 @@ the point (markers, absence of medical content, forms)."""
 
 from __future__ import annotations
 
-import base64
 import re
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from dmp.app import create_app
 from dmp.auth.accounts import AccountKind, find_account, principal_of
 from dmp.auth.sessions import open_session
-from dmp.cli.seed import ADULT_NIR, CLOSED_NIR, MINOR_NIR, SeededWorld, seed_world
+from dmp.cli.seed import ADULT_NIR, CLOSED_NIR, MINOR_NIR, SeededWorld
 from dmp.config import Settings
-from dmp.db.engine import create_engine
-from dmp.db.migrate import upgrade_engine
 from dmp.db.uow import unit_of_work
 from dmp.kit.clock import FrozenClock
 from dmp.notifications.sink import MailSink
 from dmp.portals.staff import portal as staff_portal
 from dmp.portals.web import Page
 from dmp.runtime import Runtime
-from tests.auth.people import free_port
-from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
+from tests.builders.seeded_app import seeded_app
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 GP, EMERGENCY, PHARMACIST, NURSE, PODIATRIST = (
     "810002345678",
     "810003456789",
@@ -123,35 +115,8 @@ class World:
 
 
 async def seeded_world(folder: Path, backend: str) -> AsyncIterator[World]:
-    database_url = f"sqlite+aiosqlite:///{folder / 'portal.sqlite3'}"
-    if backend == "postgresql":
-        database_url = await _create_pg_database(POSTGRES_URL)
-    smtp_port = free_port()
-    mail = MailSink(folder / "mail", port=smtp_port)
-    mail.start()
-    settings = Settings(
-        var_dir=folder / "var",
-        database_url=database_url,
-        master_key=base64.b64encode(secrets.token_bytes(32)).decode(),
-        environment="test",
-        smtp_port=smtp_port,
-        password_hash_time_cost=1,
-        password_hash_memory_kib=1024,
-    )
-    engine = create_engine(database_url)
-    await upgrade_engine(engine)
-    await engine.dispose()
-    clock = FrozenClock(NOW)
-    app = create_app(settings, clock=clock)
-    async with unit_of_work(app.state.session_factory) as session:
-        world = await seed_world(session, rt=app.state.runtime)
-    try:
-        yield World(app, settings, clock, world, mail)
-    finally:
-        await app.state.engine.dispose()
-        mail.stop()
-        if backend == "postgresql":
-            await _drop_pg_database(POSTGRES_URL, database_url)
+    async for seeded in seeded_app(folder, backend):
+        yield World(seeded.app, seeded.settings, seeded.clock, seeded.world, seeded.mail)
 
 
 def record_pages(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Page]:

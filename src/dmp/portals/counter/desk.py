@@ -14,7 +14,6 @@ from dmp.dossiers.button import press_dmp_button
 from dmp.dossiers.codes import issue_creation_code
 from dmp.dossiers.letters import Addressee, creation_code_letter, spaced_nir
 from dmp.dossiers.schemas import CreationChannel
-from dmp.dossiers.service import create_dossier
 from dmp.errors import DmpError, InvalidInput
 from dmp.portals.counter.common import AgentSession, counter_router, is_support, page
 from dmp.portals.i18n import request_language
@@ -23,9 +22,8 @@ from dmp.portals.staff.creation import (
     form_context,
     letter_fields,
     pdf_response,
-    read_creation_form,
-    refused_creation,
     secrets_letter_response,
+    submit_creation,
 )
 from dmp.portals.staff.messages import explain
 from dmp.portals.staff.portal import Db, Rt, fail
@@ -73,23 +71,19 @@ async def creation_form(request: Request, view: AgentSession, nir: Text = "") ->
 
 @router.post("/guichet/creation")
 async def create(request: Request, view: AgentSession, session: Db, rt: Rt) -> Response:
-    form = read_creation_form(await request.form(), CreationChannel.COUNTER)
-    status = 400
-    if form.request is not None:
-        try:
-            created = await create_dossier(session, rt=rt, actor=view.actor, request=form.request)
-        except DmpError as error:
-            fail(request, error)
-            refused_creation(form, error, explain(error, request_language(request)))
-            status = error.status
-        else:
-            context = {
-                "letter": letter_fields(form, created),
-                "letter_url": "/guichet/lettre-secrets",
-            }
-            return page(request, "counter/created.html", context, title="DMP créé")
-    context = form_context(form, "/guichet/creation")
-    return page(request, "staff/creation_form.html", context, title="Créer un DMP", status=status)
+    outcome = await submit_creation(
+        request, session, rt=rt, actor=view.actor, channel=CreationChannel.COUNTER
+    )
+    if outcome.created is not None:
+        context = {
+            "letter": letter_fields(outcome.form, outcome.created),
+            "letter_url": "/guichet/lettre-secrets",
+        }
+        return page(request, "counter/created.html", context, title="DMP créé")
+    context = form_context(outcome.form, "/guichet/creation")
+    return page(
+        request, "staff/creation_form.html", context, title="Créer un DMP", status=outcome.status
+    )
 
 
 @router.post("/guichet/lettre-secrets")

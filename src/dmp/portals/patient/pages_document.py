@@ -53,19 +53,23 @@ def _kind(mime: str) -> str:
     return _INLINE.get(mime, "other")
 
 
-def _own(document: DocumentOut) -> bool:
-    return document.author.kind is AuthorKind.PATIENT
-
-
-@router.get("/mon-dmp/documents/{document_id}", response_class=HTMLResponse)
-async def document_page(document_id: uuid.UUID, patient: PatientPage) -> HTMLResponse:
-    document = await read_document(
+async def _read(patient: PatientPage, document_id: uuid.UUID) -> DocumentOut:
+    return await read_document(
         patient.session,
         rt=patient.rt,
         actor=patient.actor,
         dossier_id=patient.dossier_id,
         document_id=document_id,
     )
+
+
+def _own(document: DocumentOut) -> bool:
+    return document.author.kind is AuthorKind.PATIENT
+
+
+@router.get("/mon-dmp/documents/{document_id}", response_class=HTMLResponse)
+async def document_page(document_id: uuid.UUID, patient: PatientPage) -> HTMLResponse:
+    document = await _read(patient, document_id)
     kind = _kind(document.mime)
     cda_html = text = None
     if kind in ("cda", "text"):
@@ -191,13 +195,7 @@ async def masking(document_id: uuid.UUID, patient: PatientPage) -> Response:
 
 @router.get("/mon-dmp/documents/{document_id}/supprimer", response_class=HTMLResponse)
 async def delete_page(document_id: uuid.UUID, patient: PatientPage) -> HTMLResponse:
-    document = await read_document(
-        patient.session,
-        rt=patient.rt,
-        actor=patient.actor,
-        dossier_id=patient.dossier_id,
-        document_id=document_id,
-    )
+    document = await _read(patient, document_id)
     return patient.page(
         "patient/document_delete.html",
         "Supprimer un document",

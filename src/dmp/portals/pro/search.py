@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse, Response
 from dmp.access.service import declare_consent
 from dmp.dossiers.button import press_dmp_button
 from dmp.dossiers.schemas import CreationChannel
-from dmp.dossiers.service import create_dossier
 from dmp.errors import DmpError, InvalidInput
 from dmp.portals.i18n import request_language
 from dmp.portals.pro.common import Dossier, ProSession, page, pro_router
@@ -19,9 +18,8 @@ from dmp.portals.staff.creation import (
     blank_form,
     form_context,
     letter_fields,
-    read_creation_form,
-    refused_creation,
     secrets_letter_response,
+    submit_creation,
 )
 from dmp.portals.staff.messages import explain
 from dmp.portals.staff.portal import Db, Rt, fail
@@ -65,28 +63,19 @@ async def creation_form(
 
 @router.post("/pro/creation")
 async def create(request: Request, view: ProSession, session: Db, rt: Rt) -> Response:
-    form = read_creation_form(await request.form(), CreationChannel.PROFESSIONAL)
-    status = 400
-    if form.request is not None:
-        try:
-            created = await create_dossier(session, rt=rt, actor=view.actor, request=form.request)
-        except DmpError as error:
-            fail(request, error)
-            refused_creation(form, error, explain(error, request_language(request)))
-            status = error.status
-        else:
-            context = {
-                "letter": letter_fields(form, created),
-                "letter_url": "/pro/lettre-secrets",
-                "dossier_id": created.dossier_id,
-            }
-            return page(request, "pro/created.html", context, title="DMP créé")
+    outcome = await submit_creation(
+        request, session, rt=rt, actor=view.actor, channel=CreationChannel.PROFESSIONAL
+    )
+    if outcome.created is not None:
+        context = {
+            "letter": letter_fields(outcome.form, outcome.created),
+            "letter_url": "/pro/lettre-secrets",
+            "dossier_id": outcome.created.dossier_id,
+        }
+        return page(request, "pro/created.html", context, title="DMP créé")
+    context = form_context(outcome.form, "/pro/creation")
     return page(
-        request,
-        "staff/creation_form.html",
-        form_context(form, "/pro/creation"),
-        title="Créer un DMP",
-        status=status,
+        request, "staff/creation_form.html", context, title="Créer un DMP", status=outcome.status
     )
 
 

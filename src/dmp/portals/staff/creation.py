@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from dmp.dossiers.letters import Addressee, credentials_letter, secrets_letter, spaced_nir
@@ -29,7 +31,13 @@ from dmp.dossiers.schemas import (
     LegalRepresentativeIn,
     Sex,
 )
+from dmp.dossiers.service import create_dossier
 from dmp.errors import DmpError, InvalidInput
+from dmp.policy import Actor
+from dmp.portals.i18n import request_language
+from dmp.portals.staff.messages import explain
+from dmp.portals.staff.portal import fail
+from dmp.runtime import Runtime
 
 TEXT_FIELDS = (
     "nir",
@@ -240,3 +248,27 @@ def credentials_letter_response(data: FormData) -> Response:
 
 def form_context(form: CreationForm, action: str, **extra: Any) -> dict[str, Any]:
     return {"form": form, "action": action, **extra}
+
+
+@dataclass
+class CreationOutcome:
+    form: CreationForm
+    created: CreatedDossier | None
+    status: int  # of the form page shown again when nothing was created
+
+
+async def submit_creation(
+    request: Request, session: AsyncSession, *, rt: Runtime, actor: Actor, channel: CreationChannel
+) -> CreationOutcome:
+    """Reads the creation form a professional or an agent posted and creates the dossier;
+    a refusal is recorded on the form (and with ``fail``) for the page to show again."""
+    form = read_creation_form(await request.form(), channel)
+    if form.request is None:
+        return CreationOutcome(form, None, 400)
+    try:
+        created = await create_dossier(session, rt=rt, actor=actor, request=form.request)
+    except DmpError as error:
+        fail(request, error)
+        refused_creation(form, error, explain(error, request_language(request)))
+        return CreationOutcome(form, None, error.status)
+    return CreationOutcome(form, created, 200)
