@@ -6,8 +6,9 @@ reimbursements``), on SQLite and PostgreSQL.
 Measured, each in lines per second of the whole file:
 - parse: reading and normalising the CSV (pure Python, no database);
 - store: parse + per-dossier policy decision and trace + keyed identity + sealing +
-  multi-row ``INSERT … ON CONFLICT DO NOTHING``, committed in chunks (what the command
-  does before it renders the documents);
+  bulk ``INSERT … ON CONFLICT DO NOTHING`` (``COPY`` then ``INSERT … SELECT`` on
+  PostgreSQL), committed in chunks (what the command does before it renders the
+  documents);
 - re-import: the same file again (every line already present: nothing changes);
 and, apart, the rendering of the "Données de remboursement" PDF of every dossier touched
 (documents per second). PostgreSQL runs in a temporary database created on the server

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -42,6 +43,17 @@ class DataKey:
     def encrypt(self, plaintext: bytes, *, aad: bytes) -> bytes:
         nonce = os.urandom(_NONCE)
         return _DATA_MAGIC + nonce + AESGCM(self.key).encrypt(nonce, plaintext, aad)
+
+    def encryptor(self) -> Callable[[bytes, bytes], bytes]:
+        """``encrypt(plaintext, aad=aad)`` for many values under this key (bulk imports):
+        one AES-GCM context reused, the same wire format, a fresh random nonce each."""
+        aead = AESGCM(self.key)
+
+        def encrypt(plaintext: bytes, aad: bytes) -> bytes:
+            nonce = os.urandom(_NONCE)
+            return _DATA_MAGIC + nonce + aead.encrypt(nonce, plaintext, aad)
+
+        return encrypt
 
     def decrypt(self, blob: bytes, *, aad: bytes) -> bytes:
         if blob[:2] != _DATA_MAGIC:

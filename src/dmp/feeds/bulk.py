@@ -5,11 +5,13 @@
   parameters, a few round trips per batch.
 - SQLite (and anything else): multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING``
   (SQLAlchemy's insertmanyvalues), which is what SQLite does best in-process.
-Both run in the caller's transaction.
+Both run in the caller's transaction. ``insert_counted`` takes rows as tuples (no dict
+per row) and answers how many rows each group (a dossier) received, not every key.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar, cast
 
@@ -78,3 +80,61 @@ async def _copy_new(
         await driver.execute(f'TRUNCATE "{stage}"')
         inserted.update(tuple(record) for record in returned)
     return inserted
+
+
+async def insert_counted(
+    session: AsyncSession,
+    model: type[Base],
+    *,
+    columns: Sequence[str],
+    records: Sequence[tuple[Any, ...]],
+    key: Sequence[str],
+    group: str,
+) -> Counter[Any]:
+    """Inserts ``records`` (tuples in ``columns`` order), skipping those whose ``key``
+    exists; returns how many were inserted per value of the column ``group``."""
+    table = cast(Table, model.__table__)
+    counts: Counter[Any] = Counter()
+    if not records:
+        return counts
+    if session.get_bind().dialect.name == "postgresql":
+        driver = await _staging(session, table)
+        stage, listed = f"stage_{table.name}", ", ".join(f'"{name}"' for name in columns)
+        keys = ", ".join(f'"{name}"' for name in key)
+        statement = (
+            f'WITH inserted AS (INSERT INTO "{table.name}" ({listed}) '  # noqa: S608
+            f'SELECT {listed} FROM "{stage}" ON CONFLICT ({keys}) DO NOTHING '
+            f'RETURNING "{group}") SELECT "{group}", count(*) FROM inserted GROUP BY "{group}"'
+        )
+        for index, batch in enumerate(chunks(records, BATCH * 4)):
+            if index:  # the commit empties it after the last one
+                await driver.execute(f'TRUNCATE "{stage}"')
+            await driver.copy_records_to_table(stage, records=batch, columns=list(columns))
+            counts.update(dict(await driver.fetch(statement)))
+        return counts
+    insert = (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(table.c[group])
+    )
+    for batch in chunks(records, BATCH):
+        result = await session.execute(
+            insert, [dict(zip(columns, row, strict=True)) for row in batch]
+        )
+        counts.update(value for (value,) in result)
+    return counts
+
+
+async def _staging(session: AsyncSession, table: Table) -> Any:
+    """The raw asyncpg connection of the session's transaction, with an empty temporary
+    copy of ``table`` (emptied again at commit) to ``COPY`` into."""
+    # The table name is the model's own, never input: safe to interpolate.
+    await session.execute(
+        text(
+            f'CREATE TEMP TABLE IF NOT EXISTS "stage_{table.name}" (LIKE "{table.name}") '
+            "ON COMMIT DELETE ROWS"
+        )
+    )
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection

@@ -4,24 +4,28 @@ document ("Données de remboursement", which nobody can mask)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmp.access.bulk import enforce_many
 from dmp.access.enforce import enforce
+from dmp.crypto import KeyUnavailable
 from dmp.documents.models import Document
 from dmp.documents.records import facts_of
 from dmp.dossiers.models import Dossier
 from dmp.dossiers.service import get_dossier
 from dmp.errors import AccessDenied
 from dmp.feeds.actors import ASSURANCE_MALADIE
-from dmp.feeds.bulk import chunks, insert_new
+from dmp.feeds.bulk import chunks, insert_counted
 from dmp.feeds.cipher import DossierCipher, add_months
 from dmp.feeds.models import ReimbursementLine
 from dmp.feeds.schemas import ReimbursementTable, ReimbursementTables, column_label
@@ -34,6 +38,8 @@ from dmp.runtime import Runtime
 PARIS = ZoneInfo("Europe/Paris")
 PURPOSE = "reimbursement-line"
 MAX_REASONS = 200  # refusals listed one by one; beyond, only counted
+_SEAL_SLICE = 100  # lines sealed between two turns of the event loop
+_COLUMNS = ("dossier_id", "line_hash", "section", "care_date", "fields_ct", "imported_at")
 
 
 def reimbursement_type() -> str:
@@ -114,24 +120,40 @@ async def dossiers_by_nir(
     return found
 
 
-async def _admitted(
-    session: AsyncSession, *, rt: Runtime, actor: Actor, dossier: Dossier
-) -> str | None:
-    """The feed deposits into this dossier under the rule of the class-60 document (one
-    traced decision per dossier and batch). Returns why not, or None."""
-    try:
-        await enforce(
-            session,
-            rt=rt,
-            actor=actor,
-            action=Action.DOCUMENT_ADD,
-            dossier=dossier,
-            document=history_facts(actor, None),
-            target="reimbursement-lines",
+async def _decide(
+    session: AsyncSession,
+    *,
+    rt: Runtime,
+    actor: Actor,
+    dossiers: list[Dossier],
+    memo: ImportMemo,
+) -> None:
+    """The feed deposits into these dossiers under the rule of the class-60 document: one
+    traced decision per dossier and run (again only for a dossier no longer active), all
+    traced in a few statements. Records in ``memo`` why not, or None."""
+    fresh = {
+        d.id: d
+        for d in dossiers
+        if d.id not in memo.decisions or d.status != DossierStatus.ACTIVE.value
+    }
+    if not fresh:
+        return
+    action = Action.DOCUMENT_ADD
+    decisions = await enforce_many(
+        session,
+        rt=rt,
+        actor=actor,
+        action=action,
+        dossiers=list(fresh.values()),
+        document=history_facts(actor, None),
+        target="reimbursement-lines",
+    )
+    for dossier_id, decision in decisions.items():
+        memo.decisions[dossier_id] = (
+            None
+            if decision.allowed
+            else AccessDenied(reason=decision.reason.value, action=action.value).message("fr")
         )
-    except AccessDenied as error:
-        return error.message("fr")
-    return None
 
 
 async def store_for_dossier(
@@ -142,65 +164,159 @@ async def store_for_dossier(
     dossier: Dossier,
     lines: list[tuple[int, CareLine]],
 ) -> StoreReport:
-    report = StoreReport(received=len(lines))
-    await _store(session, rt=rt, actor=actor, groups=[(dossier, lines)], report=report)
-    return report
+    """The lines of one dossier already found (the first feed, a FHIR bundle)."""
+    memo = ImportMemo()
+    sealed = SealedLines(StoreReport(received=len(lines)), {"": lines}, {})
+    dossiers = {"": dossier}
+    return await _store_groups(
+        session, rt=rt, actor=actor, lines=sealed, dossiers=dossiers, memo=memo
+    )
 
 
 @dataclass
 class ImportMemo:
     """What one import run learnt per dossier, reused by its later chunks: the feed's
     decision (decided and traced once per dossier and run, again only if the dossier is
-    no longer active) and the dossier's key."""
+    no longer active) and the dossier's unwrapped key (by dossier and by NIR)."""
 
     decisions: dict[uuid.UUID, str | None] = field(default_factory=dict)
     ciphers: dict[uuid.UUID, DossierCipher] = field(default_factory=dict)
+    by_nir: dict[str, DossierCipher] = field(default_factory=dict)
+
+    def cipher(self, rt: Runtime, dossier: Dossier) -> DossierCipher:
+        cipher = self.ciphers.get(dossier.id) or DossierCipher.of(rt, dossier)
+        self.ciphers[dossier.id] = cipher
+        return cipher
 
 
-async def _store(
+Record = tuple[object, ...]  # a row of reimbursement_line, in _COLUMNS order
+
+
+@dataclass
+class SealedLines:
+    """A chunk of lines grouped by NIR and, for the NIRs whose dossier was already known,
+    keyed and sealed: work done before the chunk's transaction (while the previous chunk
+    is being inserted), checked again inside it."""
+
+    report: StoreReport
+    by_nir: dict[str, list[tuple[int, CareLine]]]
+    sealed: dict[str, tuple[uuid.UUID, int, list[Record]]]  # (dossier, too old, records)
+
+
+def _seal(
+    cipher: DossierCipher, lines: list[tuple[int, CareLine]], start: date, now: datetime
+) -> tuple[int, list[Record]]:
+    """(lines older than the window, rows of the others): keyed identity and sealing."""
+    dossier_id, identity, seal = cipher.dossier_id, cipher.identity, cipher.seal
+    records: list[Record] = []
+    too_old = 0
+    for _number, line in lines:
+        if line.care_date < start:
+            too_old += 1
+            continue
+        line_hash = identity(line.canonical())
+        sealed = seal(PURPOSE, line_hash, line.as_dict())
+        records.append((dossier_id, line_hash, line.section, line.care_date, sealed, now))
+    return too_old, records
+
+
+async def seal_lines(
+    session: AsyncSession, *, rt: Runtime, rows: Iterable[ParsedRow], memo: ImportMemo
+) -> SealedLines:
+    """Groups the chunk by NIR, finds the dossiers not yet known (one query per 500 NIRs)
+    and seals the lines of every known dossier, giving the event loop back as it goes.
+    Decides nothing: ``store_sealed`` does, in the transaction that inserts."""
+    report = StoreReport()
+    by_nir: dict[str, list[tuple[int, CareLine]]] = defaultdict(list)
+    for row in rows:
+        report.received += 1
+        if row.line is None:
+            report.refuse(row.number, row.error or "ligne refusée")
+        else:
+            by_nir[row.line.nir].append((row.number, row.line))
+    by_index = {rt.blind_index.of(nir): nir for nir in by_nir if nir not in memo.by_nir}
+    for chunk in chunks(list(by_index), 500):
+        # Only the keys (no ORM objects): the transaction loads the dossiers it decides on.
+        found = await session.execute(
+            select(Dossier.id, Dossier.ins_index, Dossier.wrapped_key).where(
+                Dossier.ins_index.in_(chunk), Dossier.status != "purged"
+            )
+        )
+        for dossier_id, index, wrapped in found:
+            with suppress(KeyUnavailable):  # then refused or reported inside the transaction
+                cipher = memo.ciphers.get(dossier_id)
+                cipher = cipher or DossierCipher.of_wrapped(rt, dossier_id, wrapped)
+                memo.by_nir[by_index[index]] = memo.ciphers[dossier_id] = cipher
+    start, now = window_start(rt), rt.clock.now()
+    sealed: dict[str, tuple[uuid.UUID, int, list[Record]]] = {}
+    done = 0
+    for nir, lines in by_nir.items():
+        cipher = memo.by_nir.get(nir)
+        if cipher is not None:
+            sealed[nir] = (cipher.dossier_id, *_seal(cipher, lines, start, now))
+            done += len(lines)
+        if done >= _SEAL_SLICE:
+            done = 0
+            await asyncio.sleep(0)
+    return SealedLines(report, by_nir, sealed)
+
+
+async def store_sealed(
+    session: AsyncSession, *, rt: Runtime, actor: Actor, lines: SealedLines, memo: ImportMemo
+) -> StoreReport:
+    """In the chunk's transaction: the dossiers of its NIRs as they are now, one traced
+    decision per dossier and run, then the rows of the admitted ones in bulk."""
+    dossiers = await dossiers_by_nir(session, rt=rt, nirs=lines.by_nir)
+    return await _store_groups(
+        session, rt=rt, actor=actor, lines=lines, dossiers=dossiers, memo=memo
+    )
+
+
+async def _store_groups(
     session: AsyncSession,
     *,
     rt: Runtime,
     actor: Actor,
-    groups: list[tuple[Dossier, list[tuple[int, CareLine]]]],
-    report: StoreReport,
-    memo: ImportMemo | None = None,
-) -> None:
-    memo = memo or ImportMemo()
+    lines: SealedLines,
+    dossiers: dict[str, Dossier],
+    memo: ImportMemo,
+) -> StoreReport:
+    report = lines.report
+    groups: list[tuple[str, Dossier]] = []
+    for nir, numbered in lines.by_nir.items():
+        dossier = dossiers.get(nir)
+        if dossier is None:
+            for number, _line in numbered:
+                report.refuse(number, "aucun DMP pour ce NIR")
+            continue
+        groups.append((nir, dossier))
+    await _decide(session, rt=rt, actor=actor, dossiers=[d for _, d in groups], memo=memo)
     start, now = window_start(rt), rt.clock.now()
-    rows: dict[tuple[uuid.UUID, str], dict[str, object]] = {}
-    for dossier, lines in groups:
-        known = dossier.id in memo.decisions and dossier.status == DossierStatus.ACTIVE.value
-        if not known:
-            memo.decisions[dossier.id] = await _admitted(
-                session, rt=rt, actor=actor, dossier=dossier
-            )
+    records: dict[tuple[object, object], Record] = {}
+    for nir, dossier in groups:
         refusal = memo.decisions[dossier.id]
         if refusal is not None:
-            for number, _line in lines:
+            for number, _line in lines.by_nir[nir]:
                 report.refuse(number, refusal)
             continue
-        cipher = memo.ciphers.get(dossier.id) or DossierCipher.of(rt, dossier)
-        memo.ciphers[dossier.id] = cipher
-        for _number, line in lines:
-            if line.care_date < start:
-                report.too_old += 1
-                continue
-            line_hash = cipher.identity(line.canonical())
-            rows[(dossier.id, line_hash)] = {
-                "dossier_id": dossier.id,
-                "line_hash": line_hash,
-                "section": line.section,
-                "care_date": line.care_date,
-                "fields_ct": cipher.seal(PURPOSE, line_hash, line.as_dict()),
-                "imported_at": now,
-            }
-    inserted = await insert_new(
-        session, ReimbursementLine, list(rows.values()), ("dossier_id", "line_hash")
+        sealed = lines.sealed.get(nir)
+        if sealed is None or sealed[0] != dossier.id:  # not known before, or another dossier
+            sealed = (dossier.id, *_seal(memo.cipher(rt, dossier), lines.by_nir[nir], start, now))
+        report.too_old += sealed[1]
+        records.update({(row[0], row[1]): row for row in sealed[2]})  # a repeated line is one
+    counts = await insert_counted(
+        session,
+        ReimbursementLine,
+        columns=_COLUMNS,
+        records=list(records.values()),
+        key=("dossier_id", "line_hash"),
+        group="dossier_id",
     )
-    report.stored += len(inserted)
-    report.already_present += len(rows) - len(inserted)
-    report.dossiers |= {dossier_id for dossier_id, _ in inserted}
+    stored = sum(counts.values())
+    report.stored += stored
+    report.already_present += len(records) - stored
+    report.dossiers |= set(counts)
+    return report
 
 
 async def store_care_lines(
@@ -212,26 +328,10 @@ async def store_care_lines(
     memo: ImportMemo | None = None,
 ) -> StoreReport:
     """The bulk path: lines of any number of patients, grouped by NIR; one traced
-    decision per dossier, multi-row inserts, no per-line round trip."""
-    report = StoreReport()
-    by_nir: dict[str, list[tuple[int, CareLine]]] = defaultdict(list)
-    for row in rows:
-        report.received += 1
-        if row.line is None:
-            report.refuse(row.number, row.error or "ligne refusée")
-        else:
-            by_nir[row.line.nir].append((row.number, row.line))
-    dossiers = await dossiers_by_nir(session, rt=rt, nirs=by_nir)
-    groups = []
-    for nir, lines in by_nir.items():
-        dossier = dossiers.get(nir)
-        if dossier is None:
-            for number, _line in lines:
-                report.refuse(number, "aucun DMP pour ce NIR")
-            continue
-        groups.append((dossier, lines))
-    await _store(session, rt=rt, actor=actor, groups=groups, report=report, memo=memo)
-    return report
+    decision per dossier, bulk inserts, no per-line round trip."""
+    memo = memo or ImportMemo()
+    sealed = await seal_lines(session, rt=rt, rows=rows, memo=memo)
+    return await store_sealed(session, rt=rt, actor=actor, lines=sealed, memo=memo)
 
 
 async def read_lines(
