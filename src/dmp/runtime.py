@@ -13,6 +13,7 @@ from dmp.config import Settings
 from dmp.crypto import BlindIndex, Keyring
 from dmp.crypto.passwords import configure_hashing
 from dmp.kit.clock import Clock, system_clock
+from dmp.kit.lru import LruSet
 from dmp.policy import HabilitationMatrix
 from dmp.reference import load_habilitation_matrix
 
@@ -28,6 +29,9 @@ class Runtime:
     matrix: HabilitationMatrix
     clock: Clock = field(default=system_clock)
     blobs: BlobStore | None = None
+    # (dossier id, event key) of events whose NotifiedEvent row is committed: a
+    # professional's every read asks whether their first access was notified already.
+    notified_events: LruSet = field(default_factory=lambda: LruSet(100_000))
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from dmp.auth.accounts import principal_of
 from dmp.auth.delivery import notify_password_changed
+from dmp.db.uow import unit_of_work
 from dmp.documents.reading import read_document
 from dmp.dossiers.administration import update_contact
 from dmp.dossiers.models import Dossier, PatientAccount
@@ -185,3 +186,42 @@ async def test_a_password_change_is_told_to_that_account_s_person(session, rt):
     ]
     # The account is the representative's: the minor's own mobile is not told.
     assert payload_of(rt, row)["to"] == "jeanne.martin@example.org"
+
+
+async def test_a_known_event_is_remembered_only_once_committed(session, rt, factory):
+    # rt.notified_events saves the lookup of an event already notified; a notification
+    # whose transaction was rolled back must not be taken as made.
+    doctor = professional(national_id="810000000231")
+    created = await a_dossier(session, rt, actor=doctor)
+    document = await a_document(session, rt, created.dossier_id, actor=doctor)
+    member = (created.dossier_id, f"first_access:{doctor.id}")
+
+    class Undo(Exception):
+        pass
+
+    try:
+        async with unit_of_work(factory) as own:
+            await read_document(
+                own, rt=rt, actor=doctor, dossier_id=created.dossier_id, document_id=document.id
+            )
+            raise Undo
+    except Undo:
+        pass
+    assert member not in rt.notified_events
+    assert "first_access" not in [e for e, _ in await events_of(session, created.dossier_id)]
+
+    async with unit_of_work(factory) as own:
+        await read_document(
+            own, rt=rt, actor=doctor, dossier_id=created.dossier_id, document_id=document.id
+        )
+    assert member in rt.notified_events
+    # Known for that dossier only: the same professional's first access elsewhere is news.
+    other = await a_dossier(session, rt, actor=doctor)
+    other_document = await a_document(session, rt, other.dossier_id, actor=doctor)
+    async with unit_of_work(factory) as own:
+        await read_document(
+            own, rt=rt, actor=doctor, dossier_id=other.dossier_id, document_id=other_document.id
+        )
+    events = [e for e, _ in await events_of(session, created.dossier_id)]
+    assert events.count("first_access") == 1
+    assert "first_access" in [e for e, _ in await events_of(session, other.dossier_id)]

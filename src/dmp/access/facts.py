@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.models import Authorization, TreatingPhysician
+from dmp.dossiers.errors import DossierNotFound
 from dmp.dossiers.models import Dossier
 from dmp.kit.clock import system_clock
 from dmp.policy import Actor, ActorKind, AuthorizationState, DossierFacts, DossierStatus
@@ -23,30 +26,76 @@ def is_minor_on(dossier: Dossier, today: date) -> bool:
     return dossier.majority_on is None or today < dossier.majority_on
 
 
+def _relations(dossier_id: Any) -> tuple[Any, Any]:
+    """The actor's (bound as ``professional_id``) authorization state and treating role on
+    the dossier, as two scalar subqueries (the primary keys make each at most one row)."""
+    professional_id: BindParameter[str] = bindparam("professional_id")
+    state = (
+        select(Authorization.state)
+        .where(
+            Authorization.dossier_id == dossier_id,
+            Authorization.professional_id == professional_id,
+        )
+        .scalar_subquery()
+    )
+    role = (
+        select(TreatingPhysician.role)
+        .where(
+            TreatingPhysician.dossier_id == dossier_id,
+            TreatingPhysician.professional_id == professional_id,
+        )
+        .scalar_subquery()
+    )
+    return state, role
+
+
+# Built once, the values bound at execution: these run on every request of the API, and
+# building a statement costs about as much CPU as executing it.
+_RELATIONS = select(*_relations(bindparam("dossier_id")))
+_DOSSIER_AND_RELATIONS = select(Dossier, *_relations(Dossier.id)).where(
+    Dossier.id == bindparam("dossier_id")
+)
+_DOSSIER = select(Dossier).where(Dossier.id == bindparam("dossier_id"))
+
+
 async def load_dossier_facts(
     session: AsyncSession, *, dossier: Dossier, actor: Actor, today: date | None = None
 ) -> DossierFacts:
     """``today`` comes from the runtime's clock (``enforce`` passes it); without it the
     system date is used, which only matters to minority on the day of the 18th birthday."""
-    belongs = actor.dossier_id is not None and actor.dossier_id == str(dossier.id)
-    authorization: AuthorizationState | None = None
-    treating = administrator = False
+    state = role = None
     if actor.kind in _PROFESSIONAL_KINDS:
-        state = await session.scalar(
-            select(Authorization.state).where(
-                Authorization.dossier_id == dossier.id,
-                Authorization.professional_id == actor.id,
-            )
-        )
-        authorization = AuthorizationState(state) if state else None
-        role = await session.scalar(
-            select(TreatingPhysician.role).where(
-                TreatingPhysician.dossier_id == dossier.id,
-                TreatingPhysician.professional_id == actor.id,
-            )
-        )
-        treating = role == "treating_physician"
-        administrator = role == "administrator"
+        # One round trip for both relations: this runs on every request of the API.
+        parameters = {"dossier_id": dossier.id, "professional_id": actor.id}
+        state, role = (await session.execute(_RELATIONS, parameters)).one()
+    return _facts(dossier, actor, state, role, today)
+
+
+async def load_dossier_with_facts(
+    session: AsyncSession, *, dossier_id: uuid.UUID, actor: Actor, today: date
+) -> tuple[Dossier, DossierFacts]:
+    """``get_dossier`` and ``load_dossier_facts`` in one query: the API's reads and
+    deposits need both first, and each round trip to the database costs more CPU than
+    the policy's whole decision."""
+    if actor.kind in _PROFESSIONAL_KINDS:
+        parameters = {"dossier_id": dossier_id, "professional_id": actor.id}
+        row = (await session.execute(_DOSSIER_AND_RELATIONS, parameters)).one_or_none()
+        if row is None:
+            raise DossierNotFound(what="DMP")
+        dossier, state, role = row
+    else:
+        dossier = await session.scalar(_DOSSIER, {"dossier_id": dossier_id})
+        if dossier is None:
+            raise DossierNotFound(what="DMP")
+        state = role = None
+    return dossier, _facts(dossier, actor, state, role, today)
+
+
+def _facts(
+    dossier: Dossier, actor: Actor, state: str | None, role: str | None, today: date | None
+) -> DossierFacts:
+    belongs = actor.dossier_id is not None and actor.dossier_id == str(dossier.id)
+    professional = actor.kind in _PROFESSIONAL_KINDS
     return DossierFacts(
         status=DossierStatus(dossier.status),
         is_minor=is_minor_on(dossier, today or system_clock.now().date()),
@@ -56,7 +105,7 @@ async def load_dossier_facts(
         legal_representative_doctor_only=dossier.legal_representative_doctor_only,
         actor_is_holder=belongs and actor.kind is ActorKind.PATIENT,
         actor_is_legal_representative=belongs and actor.kind is ActorKind.LEGAL_REPRESENTATIVE,
-        actor_authorization=authorization,
-        actor_is_treating_physician=treating,
-        actor_is_administrator=administrator,
+        actor_authorization=AuthorizationState(state) if professional and state else None,
+        actor_is_treating_physician=professional and role == "treating_physician",
+        actor_is_administrator=professional and role == "administrator",
     )

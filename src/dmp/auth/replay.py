@@ -20,20 +20,24 @@ from dmp.auth.errors import TokenReplayed
 from dmp.auth.models import TokenJti
 
 
+def _spend_statement(insert: Any) -> Any:
+    table = TokenJti.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["jti"]).returning(table.c.jti)
+
+
+# Built once per dialect (the values come as parameters): this runs on every API request.
+_SPEND = {
+    "postgresql": _spend_statement(postgresql.insert),
+    "sqlite": _spend_statement(sqlite.insert),
+}
+
+
 async def spend_jti(session: AsyncSession, *, key: str, expires_at: datetime) -> None:
     """Records ``key`` (see ``TokenJti.jti``) or raises ``TokenReplayed`` if already spent."""
-    dialect = session.get_bind().dialect.name
     values = {"jti": key, "expires_at": expires_at}
-    insert: Any
-    if dialect in ("postgresql", "sqlite"):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(TokenJti)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[TokenJti.jti])
-            .returning(TokenJti.jti)
-        )
-        inserted = (await session.execute(statement)).scalar_one_or_none()
+    statement = _SPEND.get(session.get_bind().dialect.name)
+    if statement is not None:
+        inserted = (await session.execute(statement, values)).scalar_one_or_none()
         if inserted is None:
             raise TokenReplayed()
         return

@@ -158,12 +158,16 @@ class TokenVerifier:
     async def verify(self, token: str, *, session: AsyncSession) -> ProfessionalCredential:
         """Every check, then spends the jti in ``session``'s transaction."""
         credential = self.check(token)
+        await self.spend(credential, session=session)
+        return credential
+
+    async def spend(self, credential: ProfessionalCredential, *, session: AsyncSession) -> None:
+        """The replay guard alone: records the jti, ``TokenReplayed`` if already spent."""
         await spend_jti(
             session,
             key=credential.replay_key,
             expires_at=credential.expires_at + self.leeway,
         )
-        return credential
 
     def check(self, token: str) -> ProfessionalCredential:
         """Every check but the replay guard (no database): chain, signature, claims."""

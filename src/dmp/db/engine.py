@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
+import weakref
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
+
+SQLITE_BUSY_TIMEOUT_S = 10
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -24,7 +32,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
@@ -34,19 +42,108 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class SqliteWriteGate:
+    """One write transaction at a time per engine and event loop, queued in asyncio.
+
+    SQLite has one writer. Without this, the requests of a worker waiting for the lock
+    each sit in SQLite's busy handler, which sleeps and polls (1, 2, 5… up to 100 ms):
+    the lock is often free while every waiter sleeps, hence the seconds of p99 under
+    load. Here they wait on an ``asyncio.Lock`` (first come, first served) and start the
+    moment the previous transaction has committed. The gate is taken when a transaction
+    begins (so CPU work done before the first statement stays outside it) and given back
+    when the connection returns to the pool, after its COMMIT or ROLLBACK. Other
+    processes (the worker, a second uvicorn worker) are still kept out by SQLite's own
+    lock and busy timeout, and waiting here gives up after the same timeout."""
+
+    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+        self.timeout = timeout
+        # One lock per event loop: an asyncio.Lock belongs to the loop it first waits on.
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._held: dict[int, asyncio.Lock] = {}  # by id() of the pool's connection record
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def _acquire(self, lock: asyncio.Lock) -> None:
+        try:
+            await asyncio.wait_for(lock.acquire(), self.timeout)
+        except TimeoutError:
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            ) from None
+
+    def on_begin(self, connection: Any) -> None:
+        record = connection.connection._connection_record
+        if id(record) not in self._held:  # a second transaction of the same checkout
+            lock = self._lock()
+            await_only(self._acquire(lock))  # runs inside SQLAlchemy's greenlet
+            self._held[id(record)] = lock
+
+    def on_checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        lock = self._held.pop(id(record), None)
+        if lock is not None:
+            lock.release()
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
+        gate = SqliteWriteGate()
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", gate.on_begin)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine.sync_engine.pool, "checkin", gate.on_checkin)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    if "pool_pre_ping" in kwargs:
+        return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _ping_when_idle(engine, idle_seconds=PING_AFTER_IDLE_S)
+    return engine
+
+
+PING_AFTER_IDLE_S = 5.0
+
+
+def _ping_when_idle(engine: AsyncEngine, *, idle_seconds: float) -> None:
+    """``pool_pre_ping``, but only for a connection that sat idle in the pool.
+
+    asyncpg's pre-ping is three round trips (BEGIN, an empty query, ROLLBACK) on every
+    checkout, i.e. on every request: as much as the request's own queries. What it
+    protects against (a server restart, a firewall or ``idle_session_timeout`` dropping
+    an idle connection) happens to connections that waited in the pool; one checked in
+    less than ``idle_seconds`` ago was just working. A failed ping raises
+    ``DisconnectionError``, and the pool then opens a fresh connection, as with
+    pre-ping; a connection dropped within the window fails its request, which SQLAlchemy
+    detects as a disconnect and answers by recycling the pool."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # A fresh connection (record.info is emptied on reconnect) needs no ping.
+        last = record.info.get("checked_in_at")
+        if last is None or time.monotonic() - last < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: let the pool replace the connection
+            raise DisconnectionError() from exc
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,6 +2,8 @@
 
 Side effects that must happen only once the data is durable (waking the outbox worker,
 removing a replaced blob) are queued with ``after_commit`` and dropped on rollback.
+Writes that must outlive a rolled-back transaction (a spent assertion id) are queued with
+``rewrite_on_rollback`` and made again, in a transaction of their own, after a rollback.
 """
 
 from __future__ import annotations
@@ -14,15 +16,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dmp.errors import DmpError
 
 AfterCommit = Callable[[], Awaitable[None]]
+Rewrite = Callable[[AsyncSession], Awaitable[None]]
 _AFTER_COMMIT_KEY = "dmp_after_commit"
+_REWRITE_KEY = "dmp_rewrite_on_rollback"
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
 
 
+def rewrite_on_rollback(session: AsyncSession, write: Rewrite) -> None:
+    """``write`` has just been made in ``session``'s transaction and must stay even if that
+    transaction is rolled back: ``unit_of_work`` then makes it again in its own transaction.
+    Committed with the rest, it costs no second transaction (nor a second fsync)."""
+    session.info.setdefault(_REWRITE_KEY, []).append(write)
+
+
 @asynccontextmanager
 async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    rewrites: list[Rewrite] = []
     async with factory() as session:
         try:
             yield session
@@ -32,12 +44,25 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
                 await session.commit()
             else:
                 await session.rollback()
+                rewrites = session.info.pop(_REWRITE_KEY, [])
             session.info.pop(_AFTER_COMMIT_KEY, None)
             raise
-        except BaseException:
+        except Exception:
+            await session.rollback()
+            rewrites = session.info.pop(_REWRITE_KEY, [])
+            session.info.pop(_AFTER_COMMIT_KEY, None)
+            raise
+        except BaseException:  # cancelled: no new transaction on the way out
             await session.rollback()
             session.info.pop(_AFTER_COMMIT_KEY, None)
             raise
+        finally:
+            # After the rollback, outside the failed transaction: the original error is
+            # still the one raised; a rewrite that fails raises its own, chained to it.
+            for write in rewrites:
+                async with unit_of_work(factory) as own:
+                    await write(own)
+        session.info.pop(_REWRITE_KEY, None)
         for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
             await callback()
 

@@ -11,6 +11,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import enforce
+from dmp.access.facts import load_dossier_with_facts
 from dmp.documents import repository, storage
 from dmp.documents.models import Document
 from dmp.documents.records import HOLDER_SIDE, facts_of, to_out
@@ -23,7 +24,6 @@ from dmp.documents.schemas import (
 )
 from dmp.documents.search import search_documents
 from dmp.dossiers.models import Dossier
-from dmp.dossiers.service import get_dossier
 from dmp.policy import Action, Actor, Decision, DocumentStatus
 from dmp.runtime import Runtime
 
@@ -37,7 +37,9 @@ async def _read(
     document_id: uuid.UUID,
     doctor_present: bool,
 ) -> tuple[Dossier, Document, Decision]:
-    dossier = await get_dossier(session, dossier_id)
+    dossier, facts = await load_dossier_with_facts(
+        session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
+    )
     document = await repository.get_document(session, dossier_id, document_id)
     decision = await enforce(
         session,
@@ -45,6 +47,7 @@ async def _read(
         actor=actor,
         action=Action.DOCUMENT_READ,
         dossier=dossier,
+        facts=facts,
         document=facts_of(document, actor),
         target=str(document.id),
         doctor_present=doctor_present,

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     false,
@@ -41,13 +43,19 @@ _PATIENT = AuthorKind.PATIENT.value
 # -- single documents and chains -------------------------------------------------------------
 
 
+# Built once, the ids bound at execution: a retrieval runs it on every request.
+_DOCUMENT = select(Document).where(
+    Document.dossier_id == bindparam("dossier_id"), Document.id == bindparam("document_id")
+)
+_DOCUMENT_FOR_UPDATE = _DOCUMENT.with_for_update()
+
+
 async def get_document(
     session: AsyncSession, dossier_id: uuid.UUID, document_id: uuid.UUID, *, lock: bool = False
 ) -> Document:
-    query = select(Document).where(Document.dossier_id == dossier_id, Document.id == document_id)
-    if lock:
-        query = query.with_for_update()
-    document = (await session.execute(query)).scalar_one_or_none()
+    query = _DOCUMENT_FOR_UPDATE if lock else _DOCUMENT
+    parameters = {"dossier_id": dossier_id, "document_id": document_id}
+    document = (await session.execute(query, parameters)).scalar_one_or_none()
     if document is None:
         raise DocumentNotFound()
     return document
@@ -153,6 +161,10 @@ async def drop_selections(
 # -- the access rule as SQL ------------------------------------------------------------------------
 
 
+# Memoised (the filter is a frozen value, and SQL constructs are immutable): the same few
+# filters come back on every search, and building the IN list of readable types anew
+# each time cost as much as running the query.
+@lru_cache(maxsize=1024)
 def visible_clause(document_filter: DocumentFilter) -> ColumnElement[bool]:
     """``DocumentFilter`` translated exactly as its docstring says:
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import context_for, enforce
-from dmp.access.facts import load_dossier_facts
+from dmp.access.facts import load_dossier_facts, load_dossier_with_facts
 from dmp.documents import repository
 from dmp.documents.errors import InvalidCursor, SelectionsArePersonal
 from dmp.documents.models import Document
@@ -30,6 +30,7 @@ from dmp.policy import (
     DocumentFacts,
     DocumentFilter,
     DocumentStatus,
+    DossierFacts,
     Obligation,
     document_filter,
     obligations_for,
@@ -74,9 +75,10 @@ async def authorize_listing(
     dossier: Dossier,
     doctor_present: bool = False,
     target: str | None = None,
+    facts: DossierFacts | None = None,
 ) -> tuple[DocumentFilter, Decision]:
     """Decides and traces the search as a whole, and returns the rule as a filter."""
-    facts = await load_dossier_facts(
+    facts = facts or await load_dossier_facts(
         session, dossier=dossier, actor=actor, today=rt.clock.now().date()
     )
     decision = await enforce(
@@ -117,9 +119,11 @@ async def search_documents(
 ) -> DocumentPage:
     """The documents of ``dossier_id`` that ``actor`` may see and that match ``query``."""
     after = _check_query(query, actor)
-    dossier = await get_dossier(session, dossier_id)
+    dossier, facts = await load_dossier_with_facts(
+        session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
+    )
     listing, decision = await authorize_listing(
-        session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present
+        session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present, facts=facts
     )
     rows = await repository.search(
         session,

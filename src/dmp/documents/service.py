@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import enforce
+from dmp.access.facts import load_dossier_with_facts
 from dmp.documents import repository, storage
 from dmp.documents.errors import (
     ArchiveRefused,
@@ -135,7 +136,9 @@ async def add_document(
     not what it claims, too large, a wrong client hash, a closed dossier."""
     resolved = await _resolve(rt, actor, upload, content)
     visibility = resolved.visibility or frozenset()
-    dossier = await get_dossier(session, dossier_id)
+    dossier, facts = await load_dossier_with_facts(
+        session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
+    )
     document_id = new_id()
     decision = await enforce(
         session,
@@ -143,6 +146,7 @@ async def add_document(
         actor=actor,
         action=Action.DOCUMENT_ADD,
         dossier=dossier,
+        facts=facts,
         document=_facts_of_new(actor, resolved, visibility),
         target=str(document_id),
         doctor_present=doctor_present,

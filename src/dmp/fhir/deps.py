@@ -14,10 +14,10 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.auth.tokens import ProfessionalCredential
-from dmp.fhir.security import professional_credential
+from dmp.fhir.security import request_credential
 from dmp.runtime import Runtime
 from dmp.web.deps import request_runtime, request_session
 
-Credential = Annotated[ProfessionalCredential, Depends(professional_credential)]
+Credential = Annotated[ProfessionalCredential, Depends(request_credential)]
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
 FhirRuntime = Annotated[Runtime, Depends(request_runtime)]

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmp.db.uow import after_commit
 from dmp.dossiers.models import Dossier, LegalRepresentative
 from dmp.dossiers.vault import open_json
 from dmp.notifications import outbox
@@ -99,15 +100,27 @@ def channels_for(
 
 
 async def remember(
-    session: AsyncSession, *, dossier_id: uuid.UUID, event_key: str, at: datetime
+    session: AsyncSession, *, rt: Runtime, dossier_id: uuid.UUID, event_key: str, at: datetime
 ) -> bool:
-    """Records that the event is being notified; False if it already was."""
+    """Records that the event is being notified; False if it already was.
+
+    Events known to be recorded are kept in ``rt.notified_events`` (a row is never
+    deleted but with its dossier), added only once the transaction that saw or wrote
+    the row has committed, so that a rolled-back notification is not taken as made."""
+    member = (dossier_id, event_key)
+    if member in rt.notified_events:
+        return False
+
+    async def known_from_now_on() -> None:
+        rt.notified_events.add(member)
+
     known = await session.scalar(
         select(NotifiedEvent.event_key).where(
             NotifiedEvent.dossier_id == dossier_id, NotifiedEvent.event_key == event_key
         )
     )
     if known is not None:
+        after_commit(session, known_from_now_on)
         return False
     statement = (
         outbox.dialect_insert(session)(NotifiedEvent)
@@ -115,6 +128,7 @@ async def remember(
         .on_conflict_do_nothing(index_elements=["dossier_id", "event_key"])
         .returning(NotifiedEvent.event_key)
     )
+    after_commit(session, known_from_now_on)
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
@@ -138,7 +152,7 @@ async def notify_dossier_event(
     if dossier.wrapped_key is None:  # purged: nobody left to tell, nothing to decrypt
         return 0
     at = rt.clock.now()
-    if not await remember(session, dossier_id=dossier.id, event_key=event_key, at=at):
+    if not await remember(session, rt=rt, dossier_id=dossier.id, event_key=event_key, at=at):
         return 0
     preferences = dossier.notification_preferences or {}
     people = await recipients_of(session, rt=rt, dossier=dossier)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 
 class ActorKind(StrEnum):
@@ -183,7 +184,14 @@ class HabilitationMatrix:
 
     def types_readable_by(self, profession: str | None) -> frozenset[str]:
         """The query form of ``allows``: every type code the profession reads."""
-        return frozenset(type_code for code, type_code in self.readable if code == profession)
+        return _types_readable_by(self, profession)
+
+
+# Memoised: the matrix is immutable (and hashable), and scanning all its pairs on every
+# search cost more than the search's own query. Versions replace matrices as a whole.
+@lru_cache(maxsize=512)
+def _types_readable_by(matrix: HabilitationMatrix, profession: str | None) -> frozenset[str]:
+    return frozenset(type_code for code, type_code in matrix.readable if code == profession)
 
 
 @dataclass(frozen=True, slots=True)
