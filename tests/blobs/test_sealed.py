@@ -28,6 +28,27 @@ async def test_round_trip_through_the_store(store: BlobStore, data_key: DataKey,
     assert await get_sealed(store, data_key, DOSSIER, key) == plaintext
 
 
+@pytest.mark.parametrize("size", [1000, 300 * 1024], ids=["small", "large"])
+async def test_a_size_hint_reads_the_same_bytes(
+    store: BlobStore, data_key: DataKey, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plaintext = os.urandom(size)
+    key = new_blob_key(DOSSIER)
+    await put_sealed(store, data_key, DOSSIER, key, plaintext)
+    threaded: list[str] = []
+    original = store.get
+
+    async def get(blob_key: str) -> bytes:
+        threaded.append(blob_key)
+        return await original(blob_key)
+
+    monkeypatch.setattr(store, "get", get)
+    assert await get_sealed(store, data_key, DOSSIER, key, size_hint=size) == plaintext
+    # A small local blob is read at once; S3, or a large blob, goes through ``get``.
+    inline = size < 64 * 1024 and hasattr(store, "read_small")
+    assert threaded == ([] if inline else [key])
+
+
 async def test_the_stored_object_holds_no_plaintext(store: BlobStore, data_key: DataKey) -> None:
     key = new_blob_key(DOSSIER)
     await put_sealed(store, data_key, DOSSIER, key, PLAINTEXT)

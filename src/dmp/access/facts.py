@@ -6,10 +6,11 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.models import Authorization, TreatingPhysician
+from dmp.audit.service import locked_head_subquery, remember_locked_head
 from dmp.dossiers.errors import DossierNotFound
 from dmp.dossiers.models import Dossier
 from dmp.kit.clock import system_clock
@@ -56,6 +57,15 @@ _DOSSIER_AND_RELATIONS = select(Dossier, *_relations(Dossier.id)).where(
     Dossier.id == bindparam("dossier_id")
 )
 _DOSSIER = select(Dossier).where(Dossier.id == bindparam("dossier_id"))
+# PostgreSQL: the same, and the dossier's trace head locked in the same statement. Every
+# caller goes on to ``enforce``, whose trace append would lock it anyway; done here, it
+# costs no round trip of its own (SQLite needs no row lock: its writer lock is whole).
+_HEAD = locked_head_subquery()
+_DOSSIER_RELATIONS_AND_HEAD = (
+    select(Dossier, *_relations(Dossier.id), _HEAD.c.seq, _HEAD.c.hash)
+    .outerjoin(_HEAD, true())
+    .where(Dossier.id == bindparam("dossier_id"))
+)
 
 
 async def load_dossier_facts(
@@ -79,10 +89,17 @@ async def load_dossier_with_facts(
     the policy's whole decision."""
     if actor.kind in _PROFESSIONAL_KINDS:
         parameters = {"dossier_id": dossier_id, "professional_id": actor.id}
-        row = (await session.execute(_DOSSIER_AND_RELATIONS, parameters)).one_or_none()
-        if row is None:
-            raise DossierNotFound(what="DMP")
-        dossier, state, role = row
+        if session.get_bind().dialect.name == "postgresql":
+            row = (await session.execute(_DOSSIER_RELATIONS_AND_HEAD, parameters)).one_or_none()
+            if row is None:
+                raise DossierNotFound(what="DMP")
+            dossier, state, role, seq, hash_ = row
+            remember_locked_head(session, dossier_id, seq, hash_)
+        else:
+            row = (await session.execute(_DOSSIER_AND_RELATIONS, parameters)).one_or_none()
+            if row is None:
+                raise DossierNotFound(what="DMP")
+            dossier, state, role = row
     else:
         dossier = await session.scalar(_DOSSIER, {"dossier_id": dossier_id})
         if dossier is None:

@@ -44,6 +44,55 @@ _APPEND_PG = (
     )
 )
 
+# The head locked ahead of time by the query that loads the dossier (``access.facts``,
+# PostgreSQL): it saves the append its own SELECT … FOR UPDATE, one round trip per read.
+_LOCKED_HEAD = "dmp_trace_head_locked"
+_NO_HEAD = (0, GENESIS)
+
+
+def locked_head_subquery() -> Any:
+    """The head of the dossier bound as ``dossier_id``, locked (FOR UPDATE), to be joined
+    into the query that loads the dossier; ``remember_locked_head`` then hands what it
+    read to the next append. Locked in the same statement, it stays locked until the
+    transaction ends, exactly as if the append had locked it."""
+    return (
+        select(_HEAD.c.seq, _HEAD.c.hash)
+        .where(_HEAD.c.dossier_id == bindparam("dossier_id"))
+        .with_for_update()
+        .subquery("locked_head")
+    )
+
+
+def _innermost(session: AsyncSession) -> Any:
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
+
+
+def remember_locked_head(
+    session: AsyncSession, dossier_id: uuid.UUID, seq: int | None, hash_: str | None
+) -> None:
+    """Keeps the head read by ``locked_head_subquery`` for the next append (``seq`` None:
+    the dossier has no trace yet)."""
+    head = (seq, hash_) if seq is not None and hash_ is not None else None
+    session.info[_LOCKED_HEAD] = (_innermost(session), dossier_id, head)
+
+
+def _take_locked_head(
+    session: AsyncSession, dossier_id: uuid.UUID
+) -> tuple[bool, tuple[int, str] | None]:
+    """(known, head). Used once, and only by the first append of the same dossier in the
+    same (sub)transaction: after another append, or a savepoint rolled back in between,
+    the head is read and locked again as usual."""
+    kept = session.info.pop(_LOCKED_HEAD, None)
+    if kept is None:
+        return False, None
+    transaction, kept_dossier, head = kept
+    current = _innermost(session)
+    if kept_dossier != dossier_id or transaction is not current or not current.is_active:
+        return False, None
+    return True, head
+
+
 # Patients are not named in their own traces: the trace identifies the account.
 _ANONYMOUS_KINDS = {
     ActorKind.PATIENT: "Titulaire",
@@ -153,8 +202,11 @@ async def _append(
 ) -> None:
     # Pending ORM changes go first (the trace may follow a dossier created just before).
     await session.flush()
-    head = (await session.execute(_HEAD_FOR_UPDATE, {"dossier_id": dossier_id})).one_or_none()
-    prev_seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    known, head = _take_locked_head(session, dossier_id)
+    if not known:
+        found = (await session.execute(_HEAD_FOR_UPDATE, {"dossier_id": dossier_id})).one_or_none()
+        head = (found.seq, found.hash) if found else None
+    prev_seq, prev_hash = head or _NO_HEAD
     detail_ct = None
     if secret_detail is not None:
         if data_key is None:

@@ -16,6 +16,8 @@ from dmp.crypto.envelope import DataKey
 _AAD_LABEL = b"dmp-blob:v1"
 # Below this, encrypting inline is cheaper than a hop to a worker thread.
 _INLINE_LIMIT = 256 * 1024
+# Below this, a local blob is read on the event loop (see ``get_sealed``).
+_SMALL_READ = 64 * 1024
 
 
 class SealBroken(ValueError):
@@ -57,9 +59,21 @@ async def put_sealed(
 
 
 async def get_sealed(
-    store: BlobStore, data_key: DataKey, dossier_id: uuid.UUID | str, blob_key: str
+    store: BlobStore,
+    data_key: DataKey,
+    dossier_id: uuid.UUID | str,
+    blob_key: str,
+    *,
+    size_hint: int | None = None,
 ) -> bytes:
-    sealed = await store.get(blob_key)
+    """``size_hint``: the plaintext's size when known (a document's row records it). A
+    small blob of a store that can read it at once (``read_small``, the local
+    filesystem) is read without a hop to a worker thread."""
+    read_small = getattr(store, "read_small", None)
+    if read_small is not None and size_hint is not None and size_hint <= _SMALL_READ:
+        sealed: bytes = read_small(blob_key)
+    else:
+        sealed = await store.get(blob_key)
     if len(sealed) > _INLINE_LIMIT:
         return await asyncio.to_thread(unseal, data_key, dossier_id, blob_key, sealed)
     return unseal(data_key, dossier_id, blob_key, sealed)

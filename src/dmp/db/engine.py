@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_only
 
+from dmp.db.sqlite_driver import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_S = 10
 
 
@@ -96,6 +98,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.get_driver_name() == "aiosqlite":
+            # One trip to SQLite's thread per statement instead of four (see the module).
+            kwargs.setdefault("module", one_trip_dbapi())
         engine = create_async_engine(url, **kwargs)
         gate = SqliteWriteGate()
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

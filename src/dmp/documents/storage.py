@@ -125,7 +125,9 @@ async def read_content(rt: Runtime, *, dossier: Dossier, document: Document) -> 
     """The plaintext, checked against the hash recorded at deposit."""
     data_key = rt.keyring.unwrap(dossier.wrapped_key, dossier_id=str(dossier.id))
     try:
-        data = await get_sealed(blob_store(rt), data_key, dossier.id, document.blob_key)
+        data = await get_sealed(
+            blob_store(rt), data_key, dossier.id, document.blob_key, size_hint=document.size
+        )
     except (BlobError, SealBroken) as error:
         log.error("content of document %s unavailable: %s", document.id, error)
         raise ContentUnavailable() from None

@@ -77,12 +77,19 @@ def searchset(
     next_url: str | None = None,
     outcome: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    # The base URL looked up once, not per entry (app.state's attribute lookups showed
+    # up in the profile of every search).
+    base = request.app.state.runtime.settings.public_base_url
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
         "link": [{"relation": "self", "url": str(request.url)}],
         "entry": [
-            {"fullUrl": _full_url(request, e), "resource": e, "search": {"mode": "match"}}
+            {
+                "fullUrl": f"{base}/fhir/{e['resourceType']}/{e.get('id', '')}",
+                "resource": e,
+                "search": {"mode": "match"},
+            }
             for e in entries
         ],
     }
@@ -93,11 +100,6 @@ def searchset(
     if outcome is not None:
         bundle["entry"].append({"resource": outcome, "search": {"mode": "outcome"}})
     return bundle
-
-
-def _full_url(request: Request, resource: dict[str, Any]) -> str:
-    base = request.app.state.runtime.settings.public_base_url
-    return f"{base}/fhir/{resource['resourceType']}/{resource.get('id', '')}"
 
 
 def information_outcome(messages: list[str]) -> dict[str, Any]:

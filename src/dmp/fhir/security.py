@@ -37,7 +37,22 @@ async def professional_credential(request: Request) -> ProfessionalCredential:
         return await verifier.verify(token, session=session)
 
 
-async def request_credential(request: Request, session: _RequestSession) -> ProfessionalCredential:
+async def checked_credential(request: Request) -> ProfessionalCredential:
+    """FastAPI dependency: the assertion's checks that need no database (chain, CRL,
+    signature, claims). ``request_credential`` takes it, so a route may run CPU work
+    after it and before the jti is spent, i.e. before the transaction begins (on SQLite,
+    outside the write lock); FastAPI resolves it once per request. ``async`` so that
+    FastAPI runs it on the event loop rather than in a thread."""
+    token = parse_authorization(request.headers.get("authorization"))
+    return _verifier(request).check(token)
+
+
+CheckedCredential = Annotated[ProfessionalCredential, Depends(checked_credential)]
+
+
+async def request_credential(
+    request: Request, credential: CheckedCredential, session: _RequestSession
+) -> ProfessionalCredential:
     """FastAPI dependency of the FHIR routes: the same checks, but the jti is spent in the
     request's own transaction. A separate transaction cost a second BEGIN/COMMIT (and
     fsync) per request, and on SQLite a second turn of the write lock. The guarantee of
@@ -46,9 +61,7 @@ async def request_credential(request: Request, session: _RequestSession) -> Prof
 
     The signature and chain are checked before the session's first statement, so that
     CPU work stays outside the transaction (and SQLite's write lock)."""
-    token = parse_authorization(request.headers.get("authorization"))
     verifier = _verifier(request)
-    credential = verifier.check(token)
     await verifier.spend(credential, session=session)
 
     async def spend_again(own: AsyncSession) -> None:

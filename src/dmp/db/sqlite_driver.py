@@ -1,0 +1,146 @@
+"""SQLAlchemy's aiosqlite adapter, with statements run in one trip to SQLite's thread.
+
+aiosqlite runs every call on the connection's own thread and hands the result back to
+the event loop; SQLAlchemy's cursor makes four such trips per statement (open a cursor,
+execute, fetch the rows, close). Each trip is a queue put, a thread wake-up and a
+``call_soon_threadsafe``: on the API's reads they were about half of the server's CPU
+samples. The cursor below does the four on the thread in one function and hands back
+rows, description, rowcount and lastrowid at once. Same sqlite3 connection, same
+statements, same transactions: only the trips change.
+
+It uses aiosqlite's ``Connection._execute`` (queue a function on the thread), a private
+but stable part of aiosqlite since 0.17; ``tests/db/test_sqlite_driver.py`` guards it.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import await_only
+
+# (description, rowcount, lastrowid, rows) of one statement, read on SQLite's thread.
+_Outcome = tuple[Any, int, int | None, list[Any]]
+
+
+def _run_one(conn: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
+    cursor = conn.cursor()
+    try:
+        if parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        # Read after the fetch: with RETURNING, sqlite3 counts rows as they are fetched.
+        return description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+def _run_many(conn: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
+    cursor = conn.cursor()
+    try:
+        cursor.executemany(operation, parameters)
+        return cursor.description, cursor.rowcount, cursor.lastrowid, []
+    finally:
+        cursor.close()
+
+
+class OneTripCursor:
+    """The DBAPI cursor SQLAlchemy drives (buffered: every row is fetched at execute)."""
+
+    server_side = False
+    __slots__ = ("_adapt_connection", "_rows", "arraysize", "description", "lastrowid", "rowcount")
+
+    def __init__(self, adapt_connection: OneTripConnection) -> None:
+        self._adapt_connection = adapt_connection
+        self._rows: collections.deque[Any] = collections.deque()
+        self.arraysize = 1
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    def _run(self, function: Callable[..., _Outcome], operation: str, parameters: Any) -> None:
+        adapt = self._adapt_connection
+        try:
+            outcome = await_only(adapt.run_on_thread(function, operation, parameters))
+        except Exception as error:
+            adapt._handle_exception(error)
+        self.description, self.rowcount, self.lastrowid, rows = outcome
+        self._rows = collections.deque(rows)
+
+    def execute(self, operation: str, parameters: Any = None) -> None:
+        self._run(_run_one, operation, parameters)
+
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> None:
+        self._run(_run_many, operation, seq_of_parameters)
+
+    def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = self.arraysize if size is None else size
+        return [self._rows.popleft() for _ in range(min(count, len(self._rows)))]
+
+    def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        while self._rows:
+            yield self._rows.popleft()
+
+    def close(self) -> None:
+        self._rows.clear()  # the sqlite3 cursor was closed on the thread already
+
+    async def _async_soft_close(self) -> None:
+        return None  # called by SQLAlchemy's asyncio results: nothing left open
+
+    def setinputsizes(self, *sizes: Any) -> None:
+        return None
+
+    def setoutputsize(self, size: Any, column: Any = None) -> None:
+        return None
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side:  # streaming results keep SQLAlchemy's own cursor
+            return super().cursor(server_side=True)
+        return OneTripCursor(self)
+
+    async def run_on_thread(
+        self, function: Callable[..., _Outcome], operation: str, parameters: Any
+    ) -> _Outcome:
+        aio = self._connection
+        # SQLAlchemy 2.1 serialises a connection's statements with this lock (2.0 had none).
+        mutex = getattr(self, "_execute_mutex", None) or contextlib.nullcontext()
+        async with mutex:
+            outcome: _Outcome = await aio._execute(function, aio._conn, operation, parameters)
+            return outcome
+
+
+class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """Passed as ``module=`` to ``create_async_engine`` for ``sqlite+aiosqlite`` URLs."""
+
+    def connect(self, *arg: Any, **kw: Any) -> Any:
+        connection = super().connect(*arg, **kw)
+        connection.__class__ = OneTripConnection  # same slots: only methods change
+        return connection
+
+
+def one_trip_dbapi() -> OneTripDbapi:
+    import aiosqlite
+
+    return OneTripDbapi(aiosqlite, sqlite3)

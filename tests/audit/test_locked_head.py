@@ -1,0 +1,121 @@
+"""The trace head locked by the query that loads the dossier (PostgreSQL): the append
+that follows uses it instead of reading and locking the head again, and only then."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dmp.access.enforce import enforce
+from dmp.access.facts import load_dossier_with_facts
+from dmp.audit.service import verify_chains
+from dmp.db.engine import create_engine, create_session_factory
+from dmp.db.migrate import upgrade_engine
+from dmp.db.uow import unit_of_work
+from dmp.policy import Action
+from tests.builders.actors import professional
+from tests.builders.documents import grant, traces_of
+from tests.builders.dossiers import a_dossier
+from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
+
+GP = professional()
+
+
+def _head_locks(session) -> list[str]:
+    """Statements locking ``trace_head`` on their own, as they run."""
+    seen: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        if "FOR UPDATE" in statement and statement.lstrip().startswith("SELECT trace_head"):
+            seen.append(statement)
+
+    event.listen(session.bind.sync_engine, "before_cursor_execute", before)
+    return seen
+
+
+async def _read(session, rt, dossier_id):
+    dossier, facts = await load_dossier_with_facts(
+        session, dossier_id=dossier_id, actor=GP, today=rt.clock.now().date()
+    )
+    await enforce(
+        session, rt=rt, actor=GP, action=Action.DOCUMENT_LIST, dossier=dossier, facts=facts
+    )
+
+
+async def test_reads_chain_their_traces_with_the_head_locked_at_load(session, rt):
+    created = await a_dossier(session, rt)
+    await grant(session, rt, created.dossier_id, GP.id)
+    locks = _head_locks(session)
+    for _ in range(3):
+        await _read(session, rt, created.dossier_id)
+    traces = await traces_of(session, created.dossier_id)
+    assert [t.action for t in traces[-3:]] == [Action.DOCUMENT_LIST.value] * 3
+    assert [t.seq for t in traces] == list(range(1, len(traces) + 1))
+    assert await verify_chains(session, dossier_id=created.dossier_id) == []
+    if session.bind.dialect.name == "postgresql":
+        assert locks == []  # the load's statement locked the head each time
+
+
+async def test_a_head_read_before_a_rolled_back_savepoint_is_read_again(session, rt):
+    created = await a_dossier(session, rt)
+    await grant(session, rt, created.dossier_id, GP.id)
+    dossier, facts = await load_dossier_with_facts(
+        session, dossier_id=created.dossier_id, actor=GP, today=rt.clock.now().date()
+    )
+    nested = await session.begin_nested()
+    await _read(session, rt, created.dossier_id)  # appends, then is undone
+    await nested.rollback()
+    locks = _head_locks(session)
+    # The head kept by the first load was replaced by the savepoint's; that one belongs
+    # to a transaction now gone, so the append reads (and locks) the head itself.
+    await enforce(
+        session, rt=rt, actor=GP, action=Action.DOCUMENT_LIST, dossier=dossier, facts=facts
+    )
+    traces = await traces_of(session, created.dossier_id)
+    assert [t.seq for t in traces] == list(range(1, len(traces) + 1))
+    assert await verify_chains(session, dossier_id=created.dossier_id) == []
+    assert len(locks) == 1 or session.bind.dialect.name != "postgresql"
+
+
+@pytest.fixture
+async def own_engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A database of the test's own: concurrent reads commit, which the shared
+    rolled-back transaction cannot show."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'heads.sqlite3'}")
+        await upgrade_engine(engine)
+        yield engine
+        await engine.dispose()
+        return
+    url = await _create_pg_database(POSTGRES_URL)
+    engine = create_engine(url)
+    try:
+        await upgrade_engine(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        await _drop_pg_database(POSTGRES_URL, url)
+
+
+async def test_concurrent_reads_of_one_dossier_append_in_turn(own_engine, rt):
+    factory = create_session_factory(own_engine)
+    async with unit_of_work(factory) as session:
+        created = await a_dossier(session, rt)
+        await grant(session, rt, created.dossier_id, GP.id)
+
+    async def read() -> None:
+        async with unit_of_work(factory) as session:
+            await _read(session, rt, created.dossier_id)
+            await asyncio.sleep(0.02)  # hold the head while the others wait for it
+
+    await asyncio.gather(*(read() for _ in range(4)))
+    async with factory() as session:
+        traces = await traces_of(session, created.dossier_id)
+        assert [t.seq for t in traces] == list(range(1, len(traces) + 1))
+        assert [t.action for t in traces].count(Action.DOCUMENT_LIST.value) == 4
+        assert await verify_chains(session, dossier_id=created.dossier_id) == []

@@ -1,0 +1,70 @@
+"""The aiosqlite adapter's one-trip cursor (``dmp.db.sqlite_driver``): one hand-off to
+SQLite's thread per statement, and the same results, counts and errors as before."""
+
+from __future__ import annotations
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from dmp.db.engine import create_engine
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)")
+        )
+    yield engine
+    await engine.dispose()
+
+
+async def test_a_statement_with_rows_is_one_trip_to_the_thread(sqlite_engine, monkeypatch):
+    trips: list[object] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        trips.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    async with sqlite_engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t (name) VALUES ('a'), ('b')"))
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        rows = (await connection.execute(text("SELECT name FROM t ORDER BY id"))).all()
+        assert trips and len(trips) == 1  # SQLAlchemy's own cursor made four
+    assert [row.name for row in rows] == ["a", "b"]
+
+
+async def test_returning_counts_and_last_row_id(sqlite_engine):
+    async with sqlite_engine.begin() as connection:
+        inserted = await connection.execute(
+            text("INSERT INTO t (name) VALUES ('a'), ('b') RETURNING id")
+        )
+        assert [row.id for row in inserted] == [1, 2]
+        one = await connection.execute(text("INSERT INTO t (name) VALUES ('c')"))
+        assert one.lastrowid == 3
+        updated = await connection.execute(text("UPDATE t SET name = name || '!' WHERE id < 3"))
+        assert updated.rowcount == 2
+        many = await connection.execute(
+            text("INSERT INTO t (name) VALUES (:name)"), [{"name": "d"}, {"name": "e"}]
+        )
+        assert many.rowcount == 2
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 5
+        first = await connection.execute(text("SELECT name FROM t ORDER BY id"))
+        assert first.fetchmany(2) == [("a!",), ("b!",)]
+        assert first.fetchone() == ("c",)
+
+
+async def test_errors_are_the_dbapi_errors_and_the_connection_goes_on(sqlite_engine):
+    async with sqlite_engine.connect() as connection:
+        await connection.begin()
+        await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        with pytest.raises(IntegrityError):
+            await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        await connection.rollback()
+        async with connection.begin():
+            await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 1
