@@ -6,6 +6,8 @@ page, screenshots of the main ones."""
 
 from __future__ import annotations
 
+from playwright.async_api import expect
+
 from tests.e2e.conftest import assert_accessible, screenshots
 from tests.e2e.pro.steps import pdf_text, sign_in
 
@@ -129,9 +131,13 @@ async def test_the_gp_creates_a_dmp_and_adds_a_vsm(page, live_server, tmp_path):
     await page.get_by_role("button", name="Remplacer").click()
     assert "Résultat corrigé" in await page.locator("h1").inner_text()
     page.on("dialog", lambda dialog: dialog.accept())  # enhance.js asks for confirmation
-    await page.check("#confirm-delete")
-    await page.get_by_role("button", name="Supprimer").click()
-    assert "Le document a été supprimé du DMP." in await page.locator("main").inner_text()
+    # With the keyboard, as many professionals do: headless Chromium's PDF viewer, in the
+    # iframe above, takes mouse clicks aimed below it once it has loaded.
+    await page.locator("#confirm-delete").press("Space")
+    assert await page.is_checked("#confirm-delete")
+    await page.get_by_role("button", name="Supprimer").press("Enter")
+    # The form is sent once the confirmation dialog is accepted, after the key returns.
+    await expect(page.locator("main")).to_contain_text("Le document a été supprimé du DMP.")
 
 
 async def test_the_pharmacist_reads_treatments_but_not_the_masked_report(page, live_server):
