@@ -130,7 +130,7 @@ async def test_the_gp_creates_a_dmp_and_adds_a_vsm(page, live_server, tmp_path):
     await page.fill("#title", "Résultat corrigé")
     await page.get_by_role("button", name="Remplacer").click()
     assert "Résultat corrigé" in await page.locator("h1").inner_text()
-    page.on("dialog", lambda dialog: dialog.accept())  # enhance.js asks for confirmation
+    page.once("dialog", lambda dialog: dialog.accept())  # enhance.js asks for confirmation
     # With the keyboard, as many professionals do: headless Chromium's PDF viewer, in the
     # iframe above, takes mouse clicks aimed below it once it has loaded.
     await page.locator("#confirm-delete").press("Space")
