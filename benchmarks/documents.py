@@ -157,7 +157,7 @@ async def run_backend(label: str, url: str, ops: int, var_dir: Path) -> list[Tim
         await engine.dispose()
 
 
-async def _pg_database(admin_url: str) -> str | None:
+async def create_pg_database(admin_url: str) -> str | None:
     import asyncpg
 
     url = make_url(admin_url)
@@ -176,7 +176,7 @@ async def _pg_database(admin_url: str) -> str | None:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-async def _drop(admin_url: str, bench_url: str) -> None:
+async def drop_pg_database(admin_url: str, bench_url: str) -> None:
     import asyncpg
 
     url = make_url(admin_url)
@@ -195,12 +195,12 @@ async def main_async(ops: int, pg_admin: str) -> None:
         root = Path(tmp)
         sqlite_url = f"sqlite+aiosqlite:///{root / 'sqlite' / 'bench.sqlite3'}"
         rows += await run_backend("SQLite", sqlite_url, ops, root / "sqlite")
-        pg_url = await _pg_database(pg_admin)
+        pg_url = await create_pg_database(pg_admin)
         if pg_url is not None:
             try:
                 rows += await run_backend("PostgreSQL", pg_url, ops, root / "pg")
             finally:
-                await _drop(pg_admin, pg_url)
+                await drop_pg_database(pg_admin, pg_url)
     print(f"\n{ops} operations of {SIZE // 1024} KiB PDF each, one transaction per operation\n")
     print("| operation | ops/s | p50 ms | p99 ms |")
     print("|---|---:|---:|---:|")

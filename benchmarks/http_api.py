@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import make_url
 
+from benchmarks.documents import create_pg_database, drop_pg_database
 from dmp.auth.pki import IssuedCertificate, LocalPki
 from dmp.auth.profiles import identity_of
 from dmp.auth.tokens import build_claims, sign_claims
@@ -351,38 +351,6 @@ class Workloads:
 # -- running it --------------------------------------------------------------------------------
 
 
-async def _pg_database(admin_url: str) -> str | None:
-    import asyncpg
-
-    url = make_url(admin_url)
-    name = f"dmp_bench_{secrets.token_hex(4)}"
-    try:
-        conn = await asyncpg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, database=url.database
-        )
-    except (OSError, asyncpg.PostgresError) as error:
-        print(f"PostgreSQL skipped: {error}")
-        return None
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_pg(admin_url: str, bench_url: str) -> None:
-    import asyncpg
-
-    url = make_url(admin_url)
-    conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, database=url.database
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(bench_url).database}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 async def run_backend(
     label: str, database_url: str, folder: Path, *, requests: int, levels: list[int]
 ) -> list[Result]:
@@ -425,14 +393,14 @@ async def main_async(args: argparse.Namespace) -> None:
                 "SQLite", url, root / "sqlite", requests=args.requests, levels=levels
             )
         if "postgresql" in backends:
-            pg_url = await _pg_database(args.pg)
+            pg_url = await create_pg_database(args.pg)
             if pg_url is not None:
                 try:
                     results += await run_backend(
                         "PostgreSQL", pg_url, root / "pg", requests=args.requests, levels=levels
                     )
                 finally:
-                    await _drop_pg(args.pg, pg_url)
+                    await drop_pg_database(args.pg, pg_url)
     print(f"\n{args.requests} requests per cell, closed loop, fresh CPS assertion per request\n")
     print("| workload | concurrency | ok | req/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|")

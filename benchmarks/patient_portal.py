@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.documents import DEFAULT_PG, _drop, _pg_database
+from benchmarks.documents import DEFAULT_PG, create_pg_database, drop_pg_database
 from dmp.app import create_app
 from dmp.auth.accounts import AccountKind, find_account, principal_of
 from dmp.auth.sessions import open_session
@@ -174,12 +174,12 @@ async def main_async(requests: int, documents: int, pg_admin: str) -> None:
         root = Path(tmp)
         sqlite_url = f"sqlite+aiosqlite:///{root / 'sqlite' / 'bench.sqlite3'}"
         rows += await run_backend("SQLite", sqlite_url, root / "sqlite", requests, documents)
-        pg_url = await _pg_database(pg_admin)
+        pg_url = await create_pg_database(pg_admin)
         if pg_url is not None:
             try:
                 rows += await run_backend("PostgreSQL", pg_url, root / "pg", requests, documents)
             finally:
-                await _drop(pg_admin, pg_url)
+                await drop_pg_database(pg_admin, pg_url)
     print(f"\nPatient portal, one dossier of {documents} documents, {requests} requests per page\n")
     print("| page | requests | p50 ms | p99 ms |")
     print("|---|---:|---:|---:|")

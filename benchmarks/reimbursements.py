@@ -28,7 +28,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.documents import _drop, _pg_database
+from benchmarks.documents import create_pg_database, drop_pg_database
 from dmp.config import Settings
 from dmp.db.engine import create_engine, create_session_factory
 from dmp.db.migrate import upgrade_engine
@@ -153,12 +153,12 @@ async def main_async(lines: int, dossiers: int, pg_admin: str) -> None:
         root = Path(tmp)
         sqlite_url = f"sqlite+aiosqlite:///{root / 'sqlite' / 'bench.sqlite3'}"
         rows += await run_backend("SQLite", sqlite_url, lines, dossiers, root / "sqlite")
-        pg_url = await _pg_database(pg_admin)
+        pg_url = await create_pg_database(pg_admin)
         if pg_url is not None:
             try:
                 rows += await run_backend("PostgreSQL", pg_url, lines, dossiers, root / "pg")
             finally:
-                await _drop(pg_admin, pg_url)
+                await drop_pg_database(pg_admin, pg_url)
     print(f"\n{lines} care lines, {dossiers} dossiers\n")
     print("| database | step | throughput |\n|---|---|---|")
     print("\n".join(rows))
