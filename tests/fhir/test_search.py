@@ -157,6 +157,9 @@ async def test_invalid_values_are_refused(filed):
         {"status": "draft"},
         {"security-label": "V"},
         {"_sort": "title"},
+        {"_count": "ten"},
+        {"_count": "-1"},
+        {"_count": "501"},
     ):
         with pytest.raises(OperationOutcome) as refused:
             await gp.resources("DocumentReference").search(patient=patient["id"], **params).fetch()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -99,6 +99,48 @@ class Document(Base):
         # The author bypass of the list filter, and "my own documents".
         Index("ix_document_dossier_id_author_id", "dossier_id", "author_id"),
     )
+
+
+class DocumentRecord(Protocol):
+    """What reading code may use of a document version: an ORM ``Document`` and a Core row
+    of the ``document`` table both have it (listings load Core rows: building ORM objects
+    cost more than the query). Only ``Document`` may be changed."""
+
+    dossier_id: uuid.UUID
+    id: uuid.UUID
+    unique_id: str
+    logical_id: uuid.UUID
+    version: int
+    replaces_id: uuid.UUID | None
+    status: str
+    class_code: str
+    type_code: str
+    format_code: str
+    mime: str
+    size: int
+    sha256: str
+    title: str
+    creation_time: datetime
+    service_start: datetime | None
+    service_end: datetime | None
+    submitted_at: datetime
+    updated_at: datetime
+    author_kind: str
+    author_id: str
+    author_name: str
+    author_profession: str | None
+    author_specialty: str | None
+    author_structure_id: str | None
+    author_structure_name: str | None
+    practice_setting: str | None
+    language: str
+    masked_ps: bool
+    invisible_patient: bool
+    invisible_legal_reps: bool
+    search_title: str
+    search_author: str
+    blob_key: str
+    metadata_version: int
 
 
 class DocumentMetadataVersion(Base):

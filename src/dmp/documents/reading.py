@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dmp.access.enforce import enforce
 from dmp.access.facts import load_dossier_with_facts
 from dmp.documents import repository, storage
-from dmp.documents.models import Document
+from dmp.documents.models import DocumentRecord
 from dmp.documents.records import HOLDER_SIDE, facts_of, to_out
 from dmp.documents.schemas import (
     DocumentContent,
@@ -36,11 +36,11 @@ async def _read(
     dossier_id: uuid.UUID,
     document_id: uuid.UUID,
     doctor_present: bool,
-) -> tuple[Dossier, Document, Decision]:
+) -> tuple[Dossier, DocumentRecord, Decision]:
     dossier, facts = await load_dossier_with_facts(
         session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
     )
-    document = await repository.get_document(session, dossier_id, document_id)
+    document = await repository.read_document_record(session, dossier_id, document_id)
     decision = await enforce(
         session,
         rt=rt,
@@ -55,7 +55,7 @@ async def _read(
     return dossier, document, decision
 
 
-async def _selected(session: AsyncSession, actor: Actor, document: Document) -> bool:
+async def _selected(session: AsyncSession, actor: Actor, document: DocumentRecord) -> bool:
     # "Mes sélections" is the patient side's own organisation: nobody else is told.
     if actor.kind not in HOLDER_SIDE:
         return False

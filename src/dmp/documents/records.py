@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dmp.documents.metadata import ResolvedUpload
-from dmp.documents.models import Document
+from dmp.documents.models import Document, DocumentRecord
 from dmp.documents.schemas import AuthorKind, AuthorOut, DocumentIn, DocumentOut
 from dmp.policy import Actor, ActorKind, DocumentFacts, DocumentStatus, Obligation, Visibility
 from dmp.reference import document_classes, document_types, patient_categories
@@ -56,7 +56,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def visibility_of(document: Document) -> frozenset[Visibility]:
+def visibility_of(document: DocumentRecord) -> frozenset[Visibility]:
     codes = set()
     if document.masked_ps:
         codes.add(Visibility.MASQUE_PS)
@@ -76,7 +76,7 @@ def set_visibility_flag(document: Document, code: Visibility, on: bool) -> None:
         document.invisible_legal_reps = on
 
 
-def facts_of(document: Document, actor: Actor) -> DocumentFacts:
+def facts_of(document: DocumentRecord, actor: Actor) -> DocumentFacts:
     """``actor_is_author`` is exactly ``author_id == actor.id``: the comparison the list
     filter's author bypass makes in SQL (see ``policy.listing.DocumentFacts``)."""
     return DocumentFacts(
@@ -102,7 +102,7 @@ def types_in_category(category: str) -> frozenset[str]:
 
 
 def to_out(
-    document: Document,
+    document: DocumentRecord,
     *,
     obligations: frozenset[Obligation] = frozenset(),
     selected: bool = False,

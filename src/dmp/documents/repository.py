@@ -8,8 +8,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from functools import lru_cache
+from typing import Any, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     String,
@@ -30,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from dmp.documents.errors import DocumentNotFound
-from dmp.documents.models import Document, DocumentMetadataVersion, Selection
+from dmp.documents.models import Document, DocumentMetadataVersion, DocumentRecord, Selection
 from dmp.documents.records import PATIENT_AUTHORED_CATEGORY, fold, snapshot, types_in_category
 from dmp.documents.schemas import AuthorKind, DocumentSearch, SortKey
 from dmp.policy import Actor, DocumentFilter, DocumentStatus, Visibility
@@ -51,6 +53,12 @@ _DOCUMENT = select(Document).where(
     Document.dossier_id == bindparam("dossier_id"), Document.id == bindparam("document_id")
 )
 _DOCUMENT_FOR_UPDATE = _DOCUMENT.with_for_update()
+# Every column of the table, loaded as a Core row (``DocumentRecord``) where nothing is
+# changed: building ORM objects cost more than running the query.
+_DOCUMENT_COLUMNS = tuple(Document.__table__.c)
+_DOCUMENT_RECORD = select(*_DOCUMENT_COLUMNS).where(
+    Document.dossier_id == bindparam("dossier_id"), Document.id == bindparam("document_id")
+)
 
 
 async def get_document(
@@ -62,6 +70,17 @@ async def get_document(
     if document is None:
         raise DocumentNotFound()
     return document
+
+
+async def read_document_record(
+    session: AsyncSession, dossier_id: uuid.UUID, document_id: uuid.UUID
+) -> DocumentRecord:
+    """``get_document`` for reading only."""
+    parameters = {"dossier_id": dossier_id, "document_id": document_id}
+    row = (await session.execute(_DOCUMENT_RECORD, parameters)).first()
+    if row is None:
+        raise DocumentNotFound()
+    return cast(DocumentRecord, row)
 
 
 async def versions_of(
@@ -272,6 +291,38 @@ def sort_column(sort: SortKey) -> InstrumentedAttribute[datetime]:
     return Document.submitted_at if sort is SortKey.SUBMITTED_AT else Document.creation_time
 
 
+_AFTER_AT: BindParameter[datetime] = bindparam("after_at")
+_AFTER_ID: BindParameter[uuid.UUID] = bindparam("after_id")
+
+
+@lru_cache(maxsize=1024)
+def _search_statement(
+    document_filter: DocumentFilter,
+    query: DocumentSearch,
+    *,
+    array: bool,
+    with_selected: bool,
+    keyset: bool,
+) -> Select[Any]:
+    """Memoised like ``visible_clause``: the dossier and the keyset position are bound at
+    execution, and the same few (filter, query) pairs come back on search after search
+    (a first visit's two-year window is the same for every patient seen that day)."""
+    column = sort_column(query.sort)
+    selected = _selection_exists() if with_selected else false()
+    statement = select(*_DOCUMENT_COLUMNS, selected.label("selected")).where(
+        Document.dossier_id == bindparam("dossier_id"),
+        visible_clause(document_filter, array=array),
+        *search_clauses(query),
+    )
+    if keyset:
+        statement = statement.where(
+            or_(column < _AFTER_AT, and_(column == _AFTER_AT, Document.id < _AFTER_ID))
+        )
+    elif query.offset:
+        statement = statement.offset(query.offset)
+    return statement.order_by(column.desc(), Document.id.desc()).limit(query.limit + 1)
+
+
 async def search(
     session: AsyncSession,
     *,
@@ -280,23 +331,21 @@ async def search(
     query: DocumentSearch,
     after: tuple[datetime, uuid.UUID] | None,
     with_selected: bool,
-) -> list[tuple[Document, bool]]:
+) -> list[tuple[DocumentRecord, bool]]:
     """One page (``query.limit`` + 1 rows, so the caller knows whether more follow),
     newest first; ``after`` is the keyset position of the previous page's last row."""
-    column = sort_column(query.sort)
-    selected = _selection_exists() if with_selected else false()
-    statement: Select[Document, bool] = select(Document, selected.label("selected")).where(
-        Document.dossier_id == dossier_id,
-        visible_clause(document_filter, array=_is_postgresql(session)),
-        *search_clauses(query),
+    statement = _search_statement(
+        document_filter,
+        query if query.cursor is None else query.model_copy(update={"cursor": None}),
+        array=_is_postgresql(session),
+        with_selected=with_selected,
+        keyset=after is not None,
     )
+    parameters: dict[str, Any] = {"dossier_id": dossier_id}
     if after is not None:
-        at, last_id = after
-        statement = statement.where(or_(column < at, and_(column == at, Document.id < last_id)))
-    elif query.offset:
-        statement = statement.offset(query.offset)
-    statement = statement.order_by(column.desc(), Document.id.desc()).limit(query.limit + 1)
-    return [(row[0], bool(row[1])) for row in (await session.execute(statement)).all()]
+        parameters["after_at"], parameters["after_id"] = after
+    rows = (await session.execute(statement, parameters)).all()
+    return [(cast(DocumentRecord, row), bool(row.selected)) for row in rows]
 
 
 async def count(

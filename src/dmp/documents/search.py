@@ -17,7 +17,7 @@ from dmp.access.enforce import context_for, enforce
 from dmp.access.facts import load_dossier_facts, load_dossier_with_facts
 from dmp.documents import repository
 from dmp.documents.errors import InvalidCursor, SelectionsArePersonal
-from dmp.documents.models import Document
+from dmp.documents.models import DocumentRecord
 from dmp.documents.records import HOLDER_SIDE, to_out, visibility_of
 from dmp.documents.schemas import DocumentPage, DocumentSearch, SortKey
 from dmp.dossiers.models import Dossier
@@ -97,7 +97,7 @@ async def authorize_listing(
     return listing, decision
 
 
-def row_obligations(listing: DocumentFilter, document: Document) -> frozenset[Obligation]:
+def row_obligations(listing: DocumentFilter, document: DocumentRecord) -> frozenset[Obligation]:
     facts = DocumentFacts(
         type_code=document.type_code,
         class_code=document.class_code,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from dmp.blobs.sealed import SealBroken, get_sealed, put_sealed
 from dmp.blobs.store import BlobError, BlobStore, new_blob_key
 from dmp.documents.errors import ContentUnavailable
-from dmp.documents.models import Document
+from dmp.documents.models import Document, DocumentRecord
 from dmp.documents.schemas import GcReport
 from dmp.dossiers.models import Dossier
 from dmp.runtime import Runtime
@@ -121,7 +121,7 @@ async def settle_cleanups() -> None:
 # -- reading -----------------------------------------------------------------------------
 
 
-async def read_content(rt: Runtime, *, dossier: Dossier, document: Document) -> bytes:
+async def read_content(rt: Runtime, *, dossier: Dossier, document: DocumentRecord) -> bytes:
     """The plaintext, checked against the hash recorded at deposit."""
     data_key = rt.keyring.unwrap(dossier.wrapped_key, dossier_id=str(dossier.id))
     try:

@@ -10,9 +10,9 @@ of care (``creation=ge…``, see docs/fhir.md).
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.auth.tokens import ProfessionalCredential
@@ -193,6 +193,52 @@ async def _dossier_searched(
     raise MissingSearchParameter(names="patient ou patient.identifier")
 
 
+def _parameter(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+# Declared for the OpenAPI description only: the handler reads them from the query string
+# itself (``document_search``), as FHIR wants (repeated parameters, prefixes, systems), so
+# FastAPI's own parsing of fifteen optional parameters was CPU spent for nothing.
+_OPENAPI_PARAMETERS = [
+    _parameter("patient", "Patient/<id> (from the INS lookup)"),
+    _parameter("patient.identifier", "urn:oid:1.2.250.1.213.1.4.8|<NIR>"),
+    _parameter("status", "current | superseded | entered-in-error"),
+    _parameter("PDSm_isArchived", "true | false"),
+    _parameter("category", "class code (TRE_A03)"),
+    _parameter("type", "type code (LOINC or TRE_A05)"),
+    _parameter("date", "when the reference entered the DMP"),
+    _parameter("creation", "the document's own date"),
+    _parameter("period", "the care period (overlap)"),
+    _parameter("author.given", "author's given name"),
+    _parameter("author.family", "author's family name"),
+    _parameter("setting", "practice setting code"),
+    _parameter("security-label", "TRE_A07 code, or N"),
+    _parameter("_count", "page size", {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}),
+    _parameter("_sort", "-creation or -date"),
+    _parameter("_cursor", "from a next link"),
+]
+
+
+def _count(request: Request) -> int | None:
+    value = request.query_params.get("_count")
+    if value is None:
+        return None
+    if not value.isdecimal() or int(value) > MAX_COUNT:
+        raise InvalidSearch(
+            name="_count",
+            detail=f"un entier de 0 à {MAX_COUNT}",
+            detail_en=f"an integer from 0 to {MAX_COUNT}",
+        )
+    return int(value)
+
+
 @router.get(
     "/DocumentReference",
     response_class=FhirResponse,
@@ -202,35 +248,16 @@ async def _dossier_searched(
     "eq, ge, gt, le, lt. Newest first (`_sort=-creation`, the default, or `-date`); "
     "`_count` per page (≤ 500) with a `next` link. Unknown parameters are ignored and "
     "reported, or refused with `Prefer: handling=strict`.",
+    openapi_extra={"parameters": _OPENAPI_PARAMETERS},
 )
 async def find_document_references(
     request: Request,
     credential: Credential,
     session: Session,
     rt: FhirRuntime,
-    patient: Annotated[str | None, Query(description="Patient/<id> (from the INS lookup)")] = None,
-    patient_identifier: Annotated[
-        str | None,
-        Query(alias="patient.identifier", description="urn:oid:1.2.250.1.213.1.4.8|<NIR>"),
-    ] = None,
-    status: Annotated[
-        str | None, Query(description="current | superseded | entered-in-error")
-    ] = None,
-    category: Annotated[str | None, Query(description="class code (TRE_A03)")] = None,
-    type: Annotated[str | None, Query(description="type code (LOINC or TRE_A05)")] = None,
-    date: Annotated[str | None, Query(description="when the reference entered the DMP")] = None,
-    creation: Annotated[str | None, Query(description="the document's own date")] = None,
-    period: Annotated[str | None, Query(description="the care period (overlap)")] = None,
-    author_given: Annotated[str | None, Query(alias="author.given")] = None,
-    author_family: Annotated[str | None, Query(alias="author.family")] = None,
-    setting: Annotated[str | None, Query(description="practice setting code")] = None,
-    security_label: Annotated[
-        str | None, Query(alias="security-label", description="TRE_A07 code, or N")
-    ] = None,
-    count: Annotated[int | None, Query(alias="_count", ge=0, le=MAX_COUNT)] = None,
-    sort: Annotated[str | None, Query(alias="_sort", description="-creation or -date")] = None,
-    cursor: Annotated[str | None, Query(alias="_cursor", description="from a next link")] = None,
 ) -> FhirResponse:
+    count = _count(request)
+    cursor = request.query_params.get("_cursor")
     unknown = unknown_parameters(request, SEARCH_PARAMETERS)
     query = document_search(request, limit=max(count or DEFAULT_COUNT, 1), cursor=cursor)
     notes: list[dict[str, Any]] = []
