@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import enforce
@@ -47,16 +47,26 @@ def majority_date(birth_date: date) -> date:
         return date(birth_date.year + MAJORITY_AGE, 3, 1)
 
 
+# Built once, the id bound at execution: the API runs these on most requests.
+_DOSSIER = select(Dossier).where(Dossier.id == bindparam("dossier_id"))
+_DOSSIER_LOCKED = _DOSSIER.with_for_update()
+_DOSSIER_ID = select(Dossier.id).where(Dossier.id == bindparam("dossier_id"))
+
+
 async def get_dossier(
     session: AsyncSession, dossier_id: uuid.UUID, *, lock: bool = False
 ) -> Dossier:
-    query = select(Dossier).where(Dossier.id == dossier_id)
-    if lock:
-        query = query.with_for_update()
-    dossier = (await session.execute(query)).scalar_one_or_none()
+    query = _DOSSIER_LOCKED if lock else _DOSSIER
+    dossier = (await session.execute(query, {"dossier_id": dossier_id})).scalar_one_or_none()
     if dossier is None:
         raise errors.DossierNotFound(what="DMP")
     return dossier
+
+
+async def check_dossier_exists(session: AsyncSession, dossier_id: uuid.UUID) -> None:
+    """``get_dossier`` without loading it, for a caller that only names the dossier."""
+    if (await session.execute(_DOSSIER_ID, {"dossier_id": dossier_id})).first() is None:
+        raise errors.DossierNotFound(what="DMP")
 
 
 async def find_living_dossier(session: AsyncSession, *, rt: Runtime, nir: str) -> Dossier | None:

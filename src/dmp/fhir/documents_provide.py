@@ -18,10 +18,11 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.auth.tokens import ProfessionalCredential
+from dmp.documents.metadata import ResolvedUpload
 from dmp.documents.schemas import DocumentOut
 from dmp.documents.service import add_document, replace_document, validate_upload
 from dmp.dossiers.errors import DossierNotFound
-from dmp.dossiers.service import get_dossier, lookup_dossier
+from dmp.dossiers.service import check_dossier_exists, lookup_dossier
 from dmp.errors import DmpError
 from dmp.fhir.deps import Credential, FhirRuntime, Session
 from dmp.fhir.errors import UnknownPatient
@@ -70,7 +71,7 @@ async def _dossier_of(
 ) -> uuid.UUID:
     if subject.dossier_id is not None:
         try:
-            await get_dossier(session, subject.dossier_id)
+            await check_dossier_exists(session, subject.dossier_id)
         except DossierNotFound:
             raise UnknownPatient(path=path, reference=f"Patient/{subject.dossier_id}") from None
         return subject.dossier_id
@@ -80,12 +81,19 @@ async def _dossier_of(
     return summary.dossier_id
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    dossier_id: uuid.UUID
+    validated: ResolvedUpload
+
+
 async def _check(
     session: AsyncSession, rt: Runtime, credential: ProfessionalCredential, plan: ProvidePlan
-) -> dict[int, uuid.UUID]:
-    """Dossier of each deposit, and every refusal found without storing anything."""
+) -> dict[int, _Checked]:
+    """Dossier and validated upload of each deposit, and every refusal found without
+    storing anything."""
     dossiers: dict[str, uuid.UUID] = {}
-    by_entry: dict[int, uuid.UUID] = {}
+    checked: dict[int, _Checked] = {}
     for index, deposit in plan.deposits.items():
         try:
             key = deposit.subject.key
@@ -93,18 +101,18 @@ async def _check(
                 dossiers[key] = await _dossier_of(
                     session, rt, credential, deposit.subject, f"{deposit.path}.subject"
                 )
-            by_entry[index] = dossiers[key]
             if deposit.replaces is not None and deposit.replaces[0] != dossiers[key]:
                 raise UnknownPatient(
                     path=f"{deposit.path}.relatesTo", reference=f"Patient/{dossiers[key]}"
                 )
-            await validate_upload(
+            validated = await validate_upload(
                 rt=rt, actor=credential.actor, upload=deposit.upload, content=deposit.content
             )
+            checked[index] = _Checked(dossiers[key], validated)
         except DmpError as error:
             error.fields.setdefault("path", deposit.path)
             plan.refuse(error)
-    return by_entry
+    return checked
 
 
 def _store(
@@ -112,7 +120,7 @@ def _store(
     rt: Runtime,
     credential: ProfessionalCredential,
     deposit: Deposit,
-    dossier_id: uuid.UUID,
+    checked: _Checked,
 ) -> Callable[[], Awaitable[DocumentOut]]:
     async def run() -> DocumentOut:
         if deposit.replaces is not None:
@@ -120,18 +128,20 @@ def _store(
                 session,
                 rt=rt,
                 actor=credential.actor,
-                dossier_id=dossier_id,
+                dossier_id=checked.dossier_id,
                 document_id=deposit.replaces[1],
                 upload=deposit.upload,
                 content=deposit.content,
+                validated=checked.validated,
             )
         return await add_document(
             session,
             rt=rt,
             actor=credential.actor,
-            dossier_id=dossier_id,
+            dossier_id=checked.dossier_id,
             upload=deposit.upload,
             content=deposit.content,
+            validated=checked.validated,
         )
 
     return run
@@ -238,11 +248,11 @@ async def provide_document_bundle(
         raise read.error
     plan = read.plan
     assert plan is not None
-    dossiers = await _check(session, rt, credential, plan)
+    checked = await _check(session, rt, credential, plan)
     if plan.refusals:
         return refusal_response(plan.refusals)
     steps = {
-        index: _store(session, rt, credential, deposit, dossiers[index])
+        index: _store(session, rt, credential, deposit, checked[index])
         for index, deposit in plan.deposits.items()
     }
     stored = await _store_all(session, steps)
