@@ -1,0 +1,163 @@
+"""CPU per API request, measured in-process: the whole application (FastAPI, the services,
+the database driver, SQLite itself) is driven one request at a time through
+``httpx.ASGITransport``, with a fresh CPS assertion each, and the process's CPU time is
+divided by the requests made. No network, no load generator, no other process sharing the
+cores: a steady number to compare two versions of the code by, where the HTTP harness
+(``python -m benchmarks``) measures the whole server under load. ``--profile`` writes a
+cProfile of the measured requests (open it with ``python -m pstats``).
+
+    python -m benchmarks.cpu_per_request [--databases sqlite,postgresql] [--requests 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import cProfile
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from benchmarks.harness.comparison import build_comparison_set, make_pdf
+from benchmarks.harness.credentials import Credentials, sign_batch
+from benchmarks.harness.databases import DEFAULT_PG_ADMIN, POSTGRESQL, SQLITE, BenchDatabase
+from benchmarks.harness.load import Request
+from benchmarks.harness.population import populate
+from benchmarks.harness.workloads import PROVIDE, RETRIEVE, SEARCH, Workloads, first_visit_since
+from dmp.app import create_app
+from dmp.config import Settings
+from dmp.db.engine import create_engine
+from dmp.runtime import build_runtime
+
+WORKLOADS = (SEARCH, RETRIEVE, PROVIDE)
+
+
+def _reference_ms() -> float:
+    """CPU ms of a fixed piece of pure Python (dicts, strings, calls), the yardstick each
+    workload is divided by: this VM's speed moves by half from one minute to the next,
+    and a ratio measured in the same minute moves far less."""
+
+    def work() -> int:
+        total = 0
+        for index in range(20_000):
+            item = {"id": index, "name": f"n{index}", "tags": [index, index + 1]}
+            total += len(item["name"]) + sum(item["tags"])
+        return total
+
+    best = math.inf
+    for _ in range(5):
+        started = time.process_time()
+        work()
+        best = min(best, (time.process_time() - started) * 1000)
+    return best
+
+
+async def _measure(
+    client: httpx.AsyncClient,
+    requests: list[Request],
+    bodies: dict[str, bytes],
+    tokens: list[bytes],
+    profile: cProfile.Profile | None,
+) -> tuple[float, float]:
+    """(CPU ms, wall ms) per request over ``tokens``, cycling through ``requests``."""
+
+    async def one(index: int) -> None:
+        request = requests[index % len(requests)]
+        headers = dict(request.headers)
+        headers["Authorization"] = f"Bearer {tokens[index].decode()}"
+        body = bodies[request.body] if request.body else None
+        if body is not None:
+            headers["Content-Type"] = "application/fhir+json"
+        answer = await client.request(request.method, request.path, headers=headers, content=body)
+        if answer.status_code >= 300:
+            raise RuntimeError(f"{request.path}: {answer.status_code} {answer.text[:300]}")
+
+    warmup = min(50, len(tokens) // 5)
+    for index in range(warmup):
+        await one(index)
+    cpu, wall = time.process_time(), time.perf_counter()
+    if profile:
+        profile.enable()
+    for index in range(warmup, len(tokens)):
+        await one(index)
+    if profile:
+        profile.disable()
+    count = len(tokens) - warmup
+    return (
+        (time.process_time() - cpu) * 1000 / count,
+        (time.perf_counter() - wall) * 1000 / count,
+    )
+
+
+async def _database(kind: str, options: argparse.Namespace, say: Callable[[str], None]) -> None:
+    folder = Path(tempfile.mkdtemp(prefix=f"dmp-cpu-{kind}-"))
+    credentials = Credentials.create(folder / "pki")
+    database = await BenchDatabase.create(kind, folder, options.pg)
+    try:
+        await database.migrate()
+        settings = Settings(
+            var_dir=folder / "var",
+            database_url=database.url,
+            master_key=base64.b64encode(os.urandom(32)).decode(),
+            environment="production",
+            pki_ca_bundle=credentials.ca_bundle,
+            pki_crl_file=credentials.crl_file,
+        )
+        rt = build_runtime(settings)
+        engine = create_engine(database.url)
+        await populate(engine, rt, dossiers=200, professionals=100, seed=1, quiet=True)
+        comparison = await build_comparison_set(
+            engine, rt, first_index=200, patients=20, documents_each=10, creates=20, seed=1
+        )
+        await engine.dispose()
+        app = create_app(settings)
+        plans = Workloads(
+            comparison, first_visit_since(datetime.now(UTC).date()), make_pdf(100 * 1024)
+        )
+        transport = httpx.ASGITransport(app=app)
+        base = settings.public_base_url
+        async with httpx.AsyncClient(transport=transport, base_url=base) as client:
+            for workload in options.workloads:
+                plan = plans.plan(workload)
+                tokens = sign_batch(
+                    credentials.keys, base, f"{workload}-{os.getpid()}", options.requests
+                )
+                profile = cProfile.Profile() if options.profile else None
+                before = _reference_ms()
+                cpu, wall = await _measure(client, plan.requests, plan.bodies, tokens, profile)
+                reference = (before + _reference_ms()) / 2
+                say(
+                    f"{kind:10} {workload:8} CPU {cpu:6.2f} ms/request, wall {wall:6.2f} ms, "
+                    f"{cpu / reference:5.3f} × reference ({reference:.2f} ms)"
+                )
+                if profile:
+                    path = Path(options.profile) / f"{kind}-{workload}.prof"
+                    profile.dump_stats(path)
+                    say(f"{'':10} profile: {path}")
+        await app.state.engine.dispose()
+    finally:
+        await database.drop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default=f"{SQLITE},{POSTGRESQL}")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--requests", type=int, default=1000, help="per workload (1,000)")
+    parser.add_argument("--pg", default=DEFAULT_PG_ADMIN, help="admin URL of PostgreSQL")
+    parser.add_argument("--profile", help="a folder for cProfile files")
+    options = parser.parse_args()
+    options.workloads = options.workloads.split(",")
+    for kind in options.databases.split(","):
+        asyncio.run(_database(kind, options, print))
+
+
+if __name__ == "__main__":
+    main()
