@@ -37,6 +37,7 @@ class Options:
     databases: list[str]
     workloads: list[str]
     duration: int
+    baseline_duration: int
     warmup: int
     concurrency: list[int]
     repeat: int
@@ -79,6 +80,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--databases", default=f"{SQLITE},{POSTGRESQL}")
     p.add_argument("--workloads", default=",".join(ALL), help=",".join(ALL))
     p.add_argument("--duration", type=int, help="seconds per measured run (25)")
+    p.add_argument(
+        "--baseline-duration",
+        type=int,
+        help="seconds per minimal-ASGI baseline run (as --duration; shorter for a soak)",
+    )
     p.add_argument("--warmup", type=int, help="seconds of warm-up per cell (3)")
     p.add_argument("--concurrency", help="comma-separated levels (1,8,32,64)")
     p.add_argument("--repeat", type=int, help="runs per cell, the median is kept (3)")
@@ -109,7 +115,9 @@ def parse(argv: list[str]) -> Options:
         levels = [int(level) for level in str(picked["concurrency"]).split(",") if level]
     except (argparse.ArgumentTypeError, ValueError) as error:
         p.error(str(error))
-    if any(level < 1 for level in levels) or int(str(picked["duration"])) < 1:
+    duration = int(str(picked["duration"]))
+    baseline_duration = args.baseline_duration or duration
+    if any(level < 1 for level in levels) or min(duration, baseline_duration) < 1:
         p.error("concurrency levels and durations are positive integers")
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="dmp-bench-"))
     return Options(
@@ -118,7 +126,8 @@ def parse(argv: list[str]) -> Options:
         professionals=int(str(picked["professionals"])),
         databases=databases,
         workloads=workloads,
-        duration=int(str(picked["duration"])),
+        duration=duration,
+        baseline_duration=baseline_duration,
         warmup=max(1, int(str(picked["warmup"]))),  # wrk counts whole seconds
         concurrency=levels,
         repeat=max(1, int(str(picked["repeat"]))),

@@ -34,6 +34,10 @@ from benchmarks.harness.workloads import (
 )
 
 NOISE_CORES = 0.15  # another process using more than this during a run is worth saying
+# A run this long is a soak (issue 10: "flat over a 10-minute soak"); flat means the
+# worker grew by no more than this from the first reading to the last.
+SOAK_SECONDS = 300
+SOAK_GROWTH_MIB = 10.0
 
 
 @dataclass
@@ -229,6 +233,7 @@ def _noise_section(run: RunResults) -> list[str]:
         f"(target ≤ {RSS_LIMIT_MIB:.0f} MiB per worker: {verdict_text})."
     )
     lines.append("")
+    lines += _soaks(run)
     if noisy:
         lines.append(
             f"**The machine was not quiet**: {len(noisy)} run(s) shared the CPU with other "
@@ -242,6 +247,27 @@ def _noise_section(run: RunResults) -> list[str]:
     else:
         lines.append("No other process used the CPU noticeably during the runs.")
     return [*lines, ""]
+
+
+def _soaks(run: RunResults) -> list[str]:
+    """Runs long enough to call a soak: does the worker's memory stay flat?"""
+    lines = []
+    for results in run.databases:
+        for workload, by_level in results.series.items():
+            for concurrency, cell in by_level.items():
+                for sample in cell.samples:
+                    if sample.seconds < SOAK_SECONDS or math.isnan(sample.rss_start_mib):
+                        continue
+                    growth = sample.rss_end_mib - sample.rss_start_mib
+                    flat = growth <= SOAK_GROWTH_MIB
+                    lines.append(
+                        f"Soak, {results.label} {workload} c={concurrency} for "
+                        f"{sample.seconds:.0f} s: worker RSS {_fmt(sample.rss_start_mib, 0)} → "
+                        f"{_fmt(sample.rss_end_mib, 0)} MiB (peak "
+                        f"{_fmt(sample.peak_rss_mib, 0)}), {growth:+.1f} MiB: "
+                        f"{'flat ✓' if flat else 'growing ✗'} (≤ {SOAK_GROWTH_MIB:.0f} MiB)."
+                    )
+    return [*lines, ""] if lines else []
 
 
 def render(run: RunResults) -> str:

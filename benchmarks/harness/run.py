@@ -174,6 +174,7 @@ async def _asgi_baselines(
         workers=options.workers,
     )
     await server.start()
+    duration, loadgen.duration = loadgen.duration, options.baseline_duration
     try:
         for workload in (BASELINE_GET, BASELINE_POST):
             plan = baseline_plan(workload, token, pdf, since)
@@ -183,6 +184,7 @@ async def _asgi_baselines(
             for concurrency in sorted(levels):
                 await _cell(loadgen, plan, server, run.baselines, concurrency, options.repeat, 0.0)
     finally:
+        loadgen.duration = duration
         await server.stop()
 
 

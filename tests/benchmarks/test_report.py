@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,3 +65,16 @@ def test_results_files_are_numbered_not_overwritten(tmp_path: Path) -> None:
     assert first.name == "2026-11-23-quick.md"
     assert second.name == "2026-11-23-quick-2.md"
     assert second.with_suffix(".json").exists()
+
+
+def test_a_long_run_is_reported_as_a_soak_flat_or_growing() -> None:
+    run = results()
+    soaked = DatabaseResults("PostgreSQL")
+    for concurrency, end in ((32, 146.0), (64, 190.0)):
+        long_run = replace(sample(300, 40), seconds=600.0, rss_start_mib=140.0, rss_end_mib=end)
+        soaked.add("mixed", concurrency, long_run)
+    run.databases = [soaked]
+    lines = [line for line in render(run).splitlines() if line.startswith("Soak,")]
+    assert len(lines) == 2  # the 25-second runs of the other results are not soaks
+    assert "c=32 for 600 s: worker RSS 140 → 146 MiB" in lines[0] and "flat ✓" in lines[0]
+    assert "+50.0 MiB: growing ✗" in lines[1]
