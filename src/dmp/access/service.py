@@ -10,6 +10,7 @@ before any change: the unit of work rolls back and nothing, not even the trace, 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,33 +82,74 @@ async def _standing(
     return found[0] if found else ProfessionalAccess(national_id=professional_id)
 
 
-def _set_state(
+def _state_of(grant: Authorization | None) -> AuthorizationState | None:
+    return AuthorizationState(grant.state) if grant is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _StateChange:
+    """An authorization's state change once decided and traced: what the caller checks
+    (``state``, the current one) and the one way to make the change (``to``)."""
+
+    session: AsyncSession
+    rt: Runtime
+    actor: Actor
+    dossier_id: uuid.UUID
+    professional_id: str
+    grant: Authorization | None
+
+    @property
+    def state(self) -> AuthorizationState | None:
+        return _state_of(self.grant)
+
+    async def to(self, state: AuthorizationState, *, declared: bool = False) -> ProfessionalAccess:
+        """One row per (dossier, professional); ``granted_by_*`` name whoever set the
+        current state and ``updated_at`` says since when (the trace chain keeps every
+        earlier step)."""
+        now = self.rt.clock.now()
+        grant = self.grant
+        if grant is None:
+            grant = Authorization(dossier_id=self.dossier_id, professional_id=self.professional_id)
+            grant.created_at = now
+            self.session.add(grant)
+        grant.state = state.value
+        grant.granted_by_kind = self.actor.kind.value
+        grant.granted_by_id = self.actor.id[:64]
+        grant.declared_consent = declared
+        grant.updated_at = now
+        return await _standing(self.session, self.dossier_id, self.professional_id)
+
+
+async def _state_change(
     session: AsyncSession,
-    grant: Authorization | None,
     *,
     rt: Runtime,
     actor: Actor,
     dossier_id: uuid.UUID,
     professional_id: str,
-    state: AuthorizationState,
-    declared: bool = False,
-) -> None:
-    """One row per (dossier, professional); ``granted_by_*`` name whoever set the current
-    state and ``updated_at`` says since when (the trace chain keeps every earlier step)."""
-    now = rt.clock.now()
-    if grant is None:
-        grant = Authorization(dossier_id=dossier_id, professional_id=professional_id)
-        grant.created_at = now
-        session.add(grant)
-    grant.state = state.value
-    grant.granted_by_kind = actor.kind.value
-    grant.granted_by_id = actor.id[:64]
-    grant.declared_consent = declared
-    grant.updated_at = now
+    action: Action,
+    operation: AccessOperation,
+) -> _StateChange:
+    """Decides and traces ``operation`` (``_prepare``), then reads the current grant."""
+    await _prepare(
+        session,
+        rt=rt,
+        actor=actor,
+        dossier_id=dossier_id,
+        action=action,
+        operation=operation,
+        professional_id=professional_id,
+    )
+    professional_id = parse_national_id(professional_id)
+    grant = await get_authorization(session, dossier_id, professional_id)
+    return _StateChange(session, rt, actor, dossier_id, professional_id, grant)
 
 
-def _state_of(grant: Authorization | None) -> AuthorizationState | None:
-    return AuthorizationState(grant.state) if grant is not None else None
+def _refuse_if_authorized_or_blocked(change: _StateChange) -> None:
+    if change.state is AuthorizationState.AUTHORIZED:
+        raise errors.AlreadyAuthorized(professional_id=change.professional_id)
+    if change.state is AuthorizationState.BLOCKED:
+        raise errors.ProfessionalBlocked(professional_id=change.professional_id)
 
 
 async def authorize_professional(
@@ -116,60 +158,26 @@ async def authorize_professional(
     """The patient side or a manager gives a professional of the directory reading rights."""
     professional_id = parse_national_id(professional_id)
     await _require_in_directory(session, professional_id)
-    await _prepare(
-        session,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        action=Action.ACCESS_MANAGE,
-        operation=AccessOperation.AUTHORIZE,
-        professional_id=professional_id,
-    )
-    grant = await get_authorization(session, dossier_id, professional_id)
-    state = _state_of(grant)
-    if state is AuthorizationState.AUTHORIZED:
-        raise errors.AlreadyAuthorized(professional_id=professional_id)
-    if state is AuthorizationState.BLOCKED:
-        raise errors.ProfessionalBlocked(professional_id=professional_id)
-    _set_state(
-        session,
-        grant,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        professional_id=professional_id,
-        state=AuthorizationState.AUTHORIZED,
-    )
-    return await _standing(session, dossier_id, professional_id)
+    change = await _state_change(
+        session, rt=rt, actor=actor, dossier_id=dossier_id, professional_id=professional_id,
+        action=Action.ACCESS_MANAGE, operation=AccessOperation.AUTHORIZE,
+    )  # fmt: skip
+    _refuse_if_authorized_or_blocked(change)
+    return await change.to(AuthorizationState.AUTHORIZED)
 
 
 async def revoke_authorization(
     session: AsyncSession, *, rt: Runtime, actor: Actor, dossier_id: uuid.UUID, professional_id: str
 ) -> ProfessionalAccess:
     """Ends an authorization; a designation (treating physician…) is removed separately."""
-    professional_id = parse_national_id(professional_id)
-    await _prepare(
-        session,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        action=Action.ACCESS_MANAGE,
-        operation=AccessOperation.REVOKE,
-        professional_id=professional_id,
-    )
-    grant = await get_authorization(session, dossier_id, professional_id)
-    if _state_of(grant) is not AuthorizationState.AUTHORIZED:
-        raise errors.AuthorizationNotGranted(professional_id=professional_id)
-    _set_state(
-        session,
-        grant,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        professional_id=professional_id,
-        state=AuthorizationState.REVOKED,
-    )
-    return await _standing(session, dossier_id, professional_id)
+    change = await _state_change(
+        session, rt=rt, actor=actor, dossier_id=dossier_id,
+        professional_id=parse_national_id(professional_id),
+        action=Action.ACCESS_MANAGE, operation=AccessOperation.REVOKE,
+    )  # fmt: skip
+    if change.state is not AuthorizationState.AUTHORIZED:
+        raise errors.AuthorizationNotGranted(professional_id=change.professional_id)
+    return await change.to(AuthorizationState.REVOKED)
 
 
 async def block_professional(
@@ -183,34 +191,19 @@ async def block_professional(
     physician or administrator ends that designation, and only the patient side may do
     it, since only the patient side can undo a block.
     """
-    professional_id = parse_national_id(professional_id)
-    await _prepare(
-        session,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        action=Action.ACCESS_MANAGE,
-        operation=AccessOperation.BLOCK,
-        professional_id=professional_id,
-    )
-    grant = await get_authorization(session, dossier_id, professional_id)
-    if _state_of(grant) is AuthorizationState.BLOCKED:
-        raise errors.AlreadyBlocked(professional_id=professional_id)
-    designation = await get_designation(session, dossier_id, professional_id)
+    change = await _state_change(
+        session, rt=rt, actor=actor, dossier_id=dossier_id,
+        professional_id=parse_national_id(professional_id),
+        action=Action.ACCESS_MANAGE, operation=AccessOperation.BLOCK,
+    )  # fmt: skip
+    if change.state is AuthorizationState.BLOCKED:
+        raise errors.AlreadyBlocked(professional_id=change.professional_id)
+    designation = await get_designation(session, dossier_id, change.professional_id)
     if designation is not None:
         if actor.kind not in _HOLDER_SIDE:
-            raise errors.BlockingManagerReservedToPatient(professional_id=professional_id)
+            raise errors.BlockingManagerReservedToPatient(professional_id=change.professional_id)
         await session.delete(designation)
-    _set_state(
-        session,
-        grant,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        professional_id=professional_id,
-        state=AuthorizationState.BLOCKED,
-    )
-    return await _standing(session, dossier_id, professional_id)
+    return await change.to(AuthorizationState.BLOCKED)
 
 
 async def unblock_professional(
@@ -218,29 +211,14 @@ async def unblock_professional(
 ) -> ProfessionalAccess:
     """Only the patient side unblocks (the policy refuses professionals). Unblocking gives
     no access back: the professional is left without authorization (state "revoked")."""
-    professional_id = parse_national_id(professional_id)
-    await _prepare(
-        session,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        action=Action.ACCESS_UNBLOCK,
-        operation=AccessOperation.UNBLOCK,
-        professional_id=professional_id,
-    )
-    grant = await get_authorization(session, dossier_id, professional_id)
-    if _state_of(grant) is not AuthorizationState.BLOCKED:
-        raise errors.NotBlocked(professional_id=professional_id)
-    _set_state(
-        session,
-        grant,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        professional_id=professional_id,
-        state=AuthorizationState.REVOKED,
-    )
-    return await _standing(session, dossier_id, professional_id)
+    change = await _state_change(
+        session, rt=rt, actor=actor, dossier_id=dossier_id,
+        professional_id=parse_national_id(professional_id),
+        action=Action.ACCESS_UNBLOCK, operation=AccessOperation.UNBLOCK,
+    )  # fmt: skip
+    if change.state is not AuthorizationState.BLOCKED:
+        raise errors.NotBlocked(professional_id=change.professional_id)
+    return await change.to(AuthorizationState.REVOKED)
 
 
 async def declare_consent(
@@ -250,34 +228,14 @@ async def declare_consent(
     row records the time and the declarer. Refused (by the policy) when blocked. The
     professional's card identifies them, so the directory is not required here."""
     # The policy answers first: a patient or a counter agent is refused (and traced) as
-    # such, not told that their account id is not a national id.
-    await _prepare(
-        session,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        action=Action.ACCESS_DECLARE_CONSENT,
-        operation=AccessOperation.DECLARE_CONSENT,
-        professional_id=actor.id,
-    )
-    professional_id = parse_national_id(actor.id)
-    grant = await get_authorization(session, dossier_id, professional_id)
-    state = _state_of(grant)
-    if state is AuthorizationState.AUTHORIZED:
-        raise errors.AlreadyAuthorized(professional_id=professional_id)
-    if state is AuthorizationState.BLOCKED:  # the policy refuses first; kept as a backstop
-        raise errors.ProfessionalBlocked(professional_id=professional_id)
-    _set_state(
-        session,
-        grant,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        professional_id=professional_id,
-        state=AuthorizationState.AUTHORIZED,
-        declared=True,
-    )
-    return await _standing(session, dossier_id, professional_id)
+    # such, not told that their account id is not a national id (``_state_change``
+    # parses it after the decision).
+    change = await _state_change(
+        session, rt=rt, actor=actor, dossier_id=dossier_id, professional_id=actor.id,
+        action=Action.ACCESS_DECLARE_CONSENT, operation=AccessOperation.DECLARE_CONSENT,
+    )  # fmt: skip
+    _refuse_if_authorized_or_blocked(change)  # the policy refuses a block first: a backstop
+    return await change.to(AuthorizationState.AUTHORIZED, declared=True)
 
 
 async def designate_treating_physician(

@@ -9,9 +9,8 @@ the point (markers, absence of medical content, forms)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +26,8 @@ from dmp.notifications.sink import MailSink
 from dmp.portals.staff import portal as staff_portal
 from dmp.portals.web import Page
 from dmp.runtime import Runtime
-from tests.builders.seeded_app import seeded_app
+from tests.builders.seeded_app import NOW, seeded_app
+from tests.conftest import BACKENDS
 
 GP, EMERGENCY, PHARMACIST, NURSE, PODIATRIST = (
     "810002345678",
@@ -114,12 +114,17 @@ class World:
         return await self.sign_in(AccountKind.AGENT, login_id)
 
 
-async def seeded_world(folder: Path, backend: str) -> AsyncIterator[World]:
-    async for seeded in seeded_app(folder, backend):
+# The fixtures both portals' conftest files import (pytest finds them in their namespace).
+@pytest.fixture(scope="module", params=BACKENDS)
+async def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    async for seeded in seeded_app(tmp_path_factory.mktemp("staff-portal"), request.param):
         yield World(seeded.app, seeded.settings, seeded.clock, seeded.world, seeded.mail)
 
 
-def record_pages(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Page]:
+@pytest.fixture(autouse=True)
+def pages(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Page]]:
     world.pages.clear()
     original = staff_portal.render_page
 
@@ -128,4 +133,5 @@ def record_pages(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Page]:
         return original(request, page)
 
     monkeypatch.setattr(staff_portal, "render_page", recording)
-    return world.pages
+    yield world.pages
+    world.clock.set(NOW)
