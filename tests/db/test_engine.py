@@ -4,6 +4,7 @@ connections that sat idle in the pool."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -61,3 +62,47 @@ async def test_an_idle_connection_dropped_by_the_server_is_replaced(monkeypatch)
             assert (await connection.execute(text("SELECT pg_backend_pid()"))).scalar() != pid
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_writers_of_two_processes_take_turns_through_the_lock_file(tmp_path):
+    # Two engines on one file open the lock file twice, as two uvicorn workers would: no
+    # deadlock between the two gates, no "database is locked", one writer at a time.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.sqlite3'}"
+    first, second = create_engine(url), create_engine(url)
+    async with first.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    order: list[str] = []
+
+    async def writer(engine: Any, name: str) -> None:
+        async with engine.begin() as connection:
+            order.append(f"{name} in")
+            await connection.execute(text("INSERT INTO t VALUES (1)"))
+            await asyncio.sleep(0.05)
+            order.append(f"{name} out")
+
+    await asyncio.gather(
+        *(writer(e, f"{e is first}{i}") for i in range(3) for e in (first, second))
+    )
+    assert all(order[i].endswith("in") and order[i + 1].endswith("out") for i in range(0, 12, 2))
+    assert (tmp_path / "shared.sqlite3-gate").exists()
+    await first.dispose()
+    await second.dispose()
+
+
+async def test_a_process_waiting_for_the_lock_file_gives_up_and_tidies_up(tmp_path):
+    first = SqliteWriteGate(lock_file=tmp_path / "db-gate")
+    second = SqliteWriteGate(timeout=0.05, lock_file=tmp_path / "db-gate")
+    held = first._lock()
+    await first._acquire(held)
+    waiting = second._lock()
+    with pytest.raises(OperationalError, match="database is locked"):
+        await second._acquire(waiting)
+    # Its thread still waits for the file: its own gate stays closed meanwhile...
+    assert waiting.locked()
+    first._release(held)
+    # ...and opens once that thread got the file lock and gave it back.
+    await asyncio.wait_for(waiting.acquire(), 1)
+    waiting.release()
+    second.timeout = 1
+    await second._acquire(waiting)  # the file is free again for whoever comes next
+    second._release(waiting)

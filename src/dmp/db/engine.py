@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
 import time
 import weakref
@@ -44,21 +46,29 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _database_is_locked() -> OperationalError:
+    return OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+
+
 class SqliteWriteGate:
-    """One write transaction at a time per engine and event loop, queued in asyncio.
+    """One write transaction at a time per database file, queued rather than polled.
 
-    SQLite has one writer. Without this, the requests of a worker waiting for the lock
-    each sit in SQLite's busy handler, which sleeps and polls (1, 2, 5… up to 100 ms):
-    the lock is often free while every waiter sleeps, hence the seconds of p99 under
-    load. Here they wait on an ``asyncio.Lock`` (first come, first served) and start the
-    moment the previous transaction has committed. The gate is taken when a transaction
-    begins (so CPU work done before the first statement stays outside it) and given back
-    when the connection returns to the pool, after its COMMIT or ROLLBACK. Other
-    processes (the worker, a second uvicorn worker) are still kept out by SQLite's own
-    lock and busy timeout, and waiting here gives up after the same timeout."""
+    SQLite has one writer. Without this, a transaction waiting for the lock sits in
+    SQLite's busy handler, which sleeps and polls (1, 2, 5… up to 100 ms): the lock is
+    often free while every waiter sleeps, hence seconds of p99 under load. Here the
+    transactions of one process wait on an ``asyncio.Lock`` (first come, first served),
+    and the processes sharing the file (``--workers``, ``dmp worker``, a CLI command) on
+    an exclusive ``flock`` of ``<database>-gate``: a waiting process is woken by the
+    kernel the moment the holder lets go. The gate is taken when a transaction begins (CPU
+    work done before the first statement stays outside it) and given back when the
+    connection returns to the pool, after its COMMIT or ROLLBACK; waiting gives up after
+    SQLite's own busy timeout. Another program writing to the file without the gate is
+    still kept out by SQLite's lock and busy handler."""
 
-    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_S, lock_file: Path | None = None):
         self.timeout = timeout
+        self.lock_file = lock_file
+        self._fd: int | None = None  # opened on first use, in the process that uses it
         # One lock per event loop: an asyncio.Lock belongs to the loop it first waits on.
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
@@ -73,12 +83,45 @@ class SqliteWriteGate:
         return lock
 
     async def _acquire(self, lock: asyncio.Lock) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
         try:
             await asyncio.wait_for(lock.acquire(), self.timeout)
         except TimeoutError:
-            raise OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
-            ) from None
+            raise _database_is_locked() from None
+        if self.lock_file is None:
+            return
+        try:
+            fd = self._file()
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return  # no other process was writing: no thread needed
+        except BlockingIOError:
+            pass
+        except BaseException:
+            lock.release()
+            raise
+        waiting = loop.run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiting), max(deadline - loop.time(), 0.0))
+        except BaseException as error:
+            # The thread may still get the file lock later: this process keeps its own
+            # gate closed until then, so that no transaction of ours runs while that
+            # lock is about to be dropped under it.
+            waiting.add_done_callback(lambda _: self._release(lock))
+            if isinstance(error, TimeoutError):
+                raise _database_is_locked() from None
+            raise
+
+    def _file(self) -> int:
+        if self._fd is None:
+            assert self.lock_file is not None
+            self._fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._fd
+
+    def _release(self, lock: asyncio.Lock) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        lock.release()
 
     def on_begin(self, connection: Any) -> None:
         record = connection.connection._connection_record
@@ -90,7 +133,7 @@ class SqliteWriteGate:
     def on_checkin(self, _dbapi_connection: Any, record: Any) -> None:
         lock = self._held.pop(id(record), None)
         if lock is not None:
-            lock.release()
+            self._release(lock)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -102,7 +145,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # One trip to SQLite's thread per statement instead of four (see the module).
             kwargs.setdefault("module", one_trip_dbapi())
         engine = create_async_engine(url, **kwargs)
-        gate = SqliteWriteGate()
+        on_disk = parsed.database and parsed.database != ":memory:"
+        gate = SqliteWriteGate(lock_file=Path(f"{parsed.database}-gate") if on_disk else None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", gate.on_begin)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
