@@ -12,6 +12,7 @@ from benchmarks.harness.databases import DEFAULT_PG_ADMIN, POSTGRESQL, SQLITE
 from benchmarks.harness.workloads import ALL
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
+MAX_RUN_SECONDS = 240
 
 # name: (full run, --quick)
 DEFAULTS: dict[str, tuple[object, object]] = {
@@ -119,6 +120,10 @@ def parse(argv: list[str]) -> Options:
     baseline_duration = args.baseline_duration or duration
     if any(level < 1 for level in levels) or min(duration, baseline_duration) < 1:
         p.error("concurrency levels and durations are positive integers")
+    if duration > MAX_RUN_SECONDS:
+        # Assertions are signed before a run and live 5 minutes (auth.tokens): past that
+        # the server rightly refuses them. A longer test is several runs (--repeat).
+        p.error(f"--duration is at most {MAX_RUN_SECONDS} s; use --repeat for a soak")
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="dmp-bench-"))
     return Options(
         quick=args.quick,

@@ -250,23 +250,27 @@ def _noise_section(run: RunResults) -> list[str]:
 
 
 def _soaks(run: RunResults) -> list[str]:
-    """Runs long enough to call a soak: does the worker's memory stay flat?"""
+    """Cells whose runs add up to a soak: does the worker's memory stay flat from the
+    first run's first reading to the last run's last? (An assertion lives 5 minutes, so
+    a soak is several runs of one cell on the same server: ``--repeat``.)"""
     lines = []
     for results in run.databases:
         for workload, by_level in results.series.items():
             for concurrency, cell in by_level.items():
-                for sample in cell.samples:
-                    if sample.seconds < SOAK_SECONDS or math.isnan(sample.rss_start_mib):
-                        continue
-                    growth = sample.rss_end_mib - sample.rss_start_mib
-                    flat = growth <= SOAK_GROWTH_MIB
-                    lines.append(
-                        f"Soak, {results.label} {workload} c={concurrency} for "
-                        f"{sample.seconds:.0f} s: worker RSS {_fmt(sample.rss_start_mib, 0)} → "
-                        f"{_fmt(sample.rss_end_mib, 0)} MiB (peak "
-                        f"{_fmt(sample.peak_rss_mib, 0)}), {growth:+.1f} MiB: "
-                        f"{'flat ✓' if flat else 'growing ✗'} (≤ {SOAK_GROWTH_MIB:.0f} MiB)."
-                    )
+                runs = [s for s in cell.samples if not math.isnan(s.rss_start_mib)]
+                seconds = sum(s.seconds for s in runs)
+                if not runs or seconds < SOAK_SECONDS:
+                    continue
+                start, end = runs[0].rss_start_mib, runs[-1].rss_end_mib
+                growth = end - start
+                flat = growth <= SOAK_GROWTH_MIB
+                lines.append(
+                    f"Soak, {results.label} {workload} c={concurrency}, {len(runs)} run(s) "
+                    f"of {seconds:.0f} s in all: worker RSS {_fmt(start, 0)} → {_fmt(end, 0)} "
+                    f"MiB (peak {_fmt(max(s.peak_rss_mib for s in runs), 0)}), "
+                    f"{growth:+.1f} MiB: {'flat ✓' if flat else 'growing ✗'} "
+                    f"(≤ {SOAK_GROWTH_MIB:.0f} MiB)."
+                )
     return [*lines, ""] if lines else []
 
 

@@ -67,14 +67,21 @@ def test_results_files_are_numbered_not_overwritten(tmp_path: Path) -> None:
     assert second.with_suffix(".json").exists()
 
 
-def test_a_long_run_is_reported_as_a_soak_flat_or_growing() -> None:
+def test_runs_adding_up_to_a_soak_are_reported_flat_or_growing() -> None:
     run = results()
     soaked = DatabaseResults("PostgreSQL")
-    for concurrency, end in ((32, 146.0), (64, 190.0)):
-        long_run = replace(sample(300, 40), seconds=600.0, rss_start_mib=140.0, rss_end_mib=end)
-        soaked.add("mixed", concurrency, long_run)
+    for concurrency, ends in ((32, (141.0, 143.0, 146.0)), (64, (150.0, 170.0, 190.0))):
+        start = 140.0
+        for end in ends:
+            soaked.add(
+                "mixed",
+                concurrency,
+                replace(sample(300, 40), seconds=200.0, rss_start_mib=start, rss_end_mib=end),
+            )
+            start = end
     run.databases = [soaked]
     lines = [line for line in render(run).splitlines() if line.startswith("Soak,")]
     assert len(lines) == 2  # the 25-second runs of the other results are not soaks
-    assert "c=32 for 600 s: worker RSS 140 → 146 MiB" in lines[0] and "flat ✓" in lines[0]
+    assert "c=32, 3 run(s) of 600 s in all: worker RSS 140 → 146 MiB" in lines[0]
+    assert "flat ✓" in lines[0]
     assert "+50.0 MiB: growing ✗" in lines[1]
