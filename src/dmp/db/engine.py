@@ -139,13 +139,13 @@ class SqliteWriteGate:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        on_disk = bool(parsed.database) and parsed.database != ":memory:"
+        if on_disk:
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
         if parsed.get_driver_name() == "aiosqlite":
             # One trip to SQLite's thread per statement instead of four (see the module).
             kwargs.setdefault("module", one_trip_dbapi())
         engine = create_async_engine(url, **kwargs)
-        on_disk = parsed.database and parsed.database != ":memory:"
         gate = SqliteWriteGate(lock_file=Path(f"{parsed.database}-gate") if on_disk else None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", gate.on_begin)

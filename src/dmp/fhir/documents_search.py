@@ -25,6 +25,7 @@ from dmp.fhir.codes import CLASS_SYSTEM, CONFIDENTIALITY_SYSTEM, INS_SYSTEMS, VI
 from dmp.fhir.deps import Credential, FhirRuntime, Session
 from dmp.fhir.errors import InvalidElement, InvalidSearch, MissingSearchParameter
 from dmp.fhir.http import (
+    FHIR_CONTROL_PARAMETERS,
     FhirResponse,
     ignored_parameters_outcome,
     page_url,
@@ -40,23 +41,6 @@ from dmp.runtime import Runtime
 
 router = APIRouter(tags=["Documents (ITI-65, ITI-67, ITI-68)"])
 
-SEARCH_PARAMETERS = frozenset(
-    {
-        "patient",
-        "patient.identifier",
-        "status",
-        "PDSm_isArchived",
-        "category",
-        "type",
-        "date",
-        "creation",
-        "period",
-        "author.given",
-        "author.family",
-        "setting",
-        "security-label",
-    }
-)
 _STATUSES = {
     "current": {DocumentStatus.APPROVED, DocumentStatus.ARCHIVED},
     "superseded": {DocumentStatus.DEPRECATED},
@@ -224,6 +208,8 @@ _OPENAPI_PARAMETERS = [
     _parameter("_sort", "-creation or -date"),
     _parameter("_cursor", "from a next link"),
 ]
+# What the searchset reports as ignored is whatever the OpenAPI list does not name.
+SEARCH_PARAMETERS = frozenset(p["name"] for p in _OPENAPI_PARAMETERS) - FHIR_CONTROL_PARAMETERS
 
 
 def _count(request: Request) -> int | None:
