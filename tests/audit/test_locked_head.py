@@ -1,5 +1,5 @@
-"""The trace head locked by the query that loads the dossier (PostgreSQL): the append
-that follows uses it instead of reading and locking the head again, and only then."""
+"""The trace head read (on PostgreSQL, locked) by the query that loads the dossier: the
+append that follows uses it instead of reading and locking the head again, and only then."""
 
 from __future__ import annotations
 
@@ -27,11 +27,11 @@ GP = professional()
 
 
 def _head_locks(session) -> list[str]:
-    """Statements locking ``trace_head`` on their own, as they run."""
+    """The append's own statements reading (on PostgreSQL, locking) the head."""
     seen: list[str] = []
 
     def before(_conn, _cursor, statement, *_args):
-        if "FOR UPDATE" in statement and statement.lstrip().startswith("SELECT trace_head"):
+        if statement.lstrip().startswith("SELECT trace_head.seq, trace_head.hash"):
             seen.append(statement)
 
     event.listen(session.bind.sync_engine, "before_cursor_execute", before)
@@ -57,8 +57,7 @@ async def test_reads_chain_their_traces_with_the_head_locked_at_load(session, rt
     assert [t.action for t in traces[-3:]] == [Action.DOCUMENT_LIST.value] * 3
     assert [t.seq for t in traces] == list(range(1, len(traces) + 1))
     assert await verify_chains(session, dossier_id=created.dossier_id) == []
-    if session.bind.dialect.name == "postgresql":
-        assert locks == []  # the load's statement locked the head each time
+    assert locks == []  # the load's statement read (and locked) the head each time
 
 
 async def test_a_head_read_before_a_rolled_back_savepoint_is_read_again(session, rt):
@@ -79,7 +78,7 @@ async def test_a_head_read_before_a_rolled_back_savepoint_is_read_again(session,
     traces = await traces_of(session, created.dossier_id)
     assert [t.seq for t in traces] == list(range(1, len(traces) + 1))
     assert await verify_chains(session, dossier_id=created.dossier_id) == []
-    assert len(locks) == 1 or session.bind.dialect.name != "postgresql"
+    assert len(locks) == 1
 
 
 @pytest.fixture

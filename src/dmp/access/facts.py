@@ -53,13 +53,12 @@ def _relations(dossier_id: Any) -> tuple[Any, Any]:
 # Built once, the values bound at execution: these run on every request of the API, and
 # building a statement costs about as much CPU as executing it.
 _RELATIONS = select(*_relations(bindparam("dossier_id")))
-_DOSSIER_AND_RELATIONS = select(Dossier, *_relations(Dossier.id)).where(
-    Dossier.id == bindparam("dossier_id")
-)
 _DOSSIER = select(Dossier).where(Dossier.id == bindparam("dossier_id"))
-# PostgreSQL: the same, and the dossier's trace head locked in the same statement. Every
-# caller goes on to ``enforce``, whose trace append would lock it anyway; done here, it
-# costs no round trip of its own (SQLite needs no row lock: its writer lock is whole).
+# The dossier, the actor's relations and the dossier's trace head, locked, in one
+# statement. Every caller
+# goes on to ``enforce``, whose trace append would read (and on PostgreSQL lock) it
+# anyway; done here, it costs no round trip of its own. SQLite renders no FOR UPDATE and
+# needs none: its transactions all begin with the database's one write lock.
 _HEAD = locked_head_subquery()
 _DOSSIER_RELATIONS_AND_HEAD = (
     select(Dossier, *_relations(Dossier.id), _HEAD.c.seq, _HEAD.c.hash)
@@ -89,17 +88,11 @@ async def load_dossier_with_facts(
     the policy's whole decision."""
     if actor.kind in _PROFESSIONAL_KINDS:
         parameters = {"dossier_id": dossier_id, "professional_id": actor.id}
-        if session.get_bind().dialect.name == "postgresql":
-            row = (await session.execute(_DOSSIER_RELATIONS_AND_HEAD, parameters)).one_or_none()
-            if row is None:
-                raise DossierNotFound(what="DMP")
-            dossier, state, role, seq, hash_ = row
-            remember_locked_head(session, dossier_id, seq, hash_)
-        else:
-            row = (await session.execute(_DOSSIER_AND_RELATIONS, parameters)).one_or_none()
-            if row is None:
-                raise DossierNotFound(what="DMP")
-            dossier, state, role = row
+        row = (await session.execute(_DOSSIER_RELATIONS_AND_HEAD, parameters)).one_or_none()
+        if row is None:
+            raise DossierNotFound(what="DMP")
+        dossier, state, role, seq, hash_ = row
+        remember_locked_head(session, dossier_id, seq, hash_)
     else:
         dossier = await session.scalar(_DOSSIER, {"dossier_id": dossier_id})
         if dossier is None:

@@ -14,26 +14,40 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dmp.audit.chain import GENESIS, trace_hash
 from dmp.audit.models import Trace, TraceHead
 from dmp.crypto import DataKey
+from dmp.db.direct import DirectStatement
 from dmp.errors import TraceUnavailable
 from dmp.policy import Actor, ActorKind, Decision
 
 # An append's statements, built once: they run on every read, and building a statement
-# (and its cache key) cost as much CPU as executing it. Core, not ORM objects: the unit
-# of work's bookkeeping for two objects cost more than the statements themselves.
+# (and its cache key) cost as much CPU as executing it. Core, not ORM objects, and run on
+# the driver (``db.direct``): the unit of work's bookkeeping, then SQLAlchemy's execution
+# machinery, each cost more CPU than the statements themselves.
 _TRACE = cast(Table, Trace.__table__)
 _HEAD = cast(Table, TraceHead.__table__)
+# Through the session: only needed when the dossier's load did not read the head
+# already (see below); tests/audit/test_locked_head.py watches for it.
 _HEAD_FOR_UPDATE = (
     select(_HEAD.c.seq, _HEAD.c.hash)
     .where(_HEAD.c.dossier_id == bindparam("dossier_id"))
     .with_for_update()
 )
-_INSERT_TRACE = insert(_TRACE)
-_INSERT_HEAD = insert(_HEAD)
-# The values (seq, hash) come with the parameters; the key's name must differ from a column's.
-_UPDATE_HEAD = update(_HEAD).where(_HEAD.c.dossier_id == bindparam("head_dossier_id"))
+_INSERT_TRACE = DirectStatement(
+    insert(_TRACE).values({column.key: bindparam(column.key) for column in _TRACE.columns})
+)
+_INSERT_HEAD = DirectStatement(
+    insert(_HEAD).values(
+        dossier_id=bindparam("dossier_id"), seq=bindparam("seq"), hash=bindparam("hash")
+    )
+)
+# The key's name must differ from a column's.
+_UPDATE_HEAD = DirectStatement(
+    update(_HEAD)
+    .where(_HEAD.c.dossier_id == bindparam("head_dossier_id"))
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
 # PostgreSQL runs both in one statement (one round trip fewer on every read): the trace
 # inserted by a data-modifying CTE, the head moved by the UPDATE; all or nothing.
-_APPEND_PG = (
+_APPEND_PG = DirectStatement(
     update(_HEAD)
     .where(_HEAD.c.dossier_id == bindparam("head_dossier_id"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
@@ -44,8 +58,10 @@ _APPEND_PG = (
     )
 )
 
-# The head locked ahead of time by the query that loads the dossier (``access.facts``,
-# PostgreSQL): it saves the append its own SELECT … FOR UPDATE, one round trip per read.
+# The head read (on PostgreSQL, locked) ahead of time by the query that loads the
+# dossier (``access.facts``): it saves the append its own SELECT (… FOR UPDATE), one
+# round trip per read. On SQLite the transaction holds the database's write lock from
+# its BEGIN IMMEDIATE, so the head read then cannot change before the append.
 _LOCKED_HEAD = "dmp_trace_head_locked"
 _NO_HEAD = (0, GENESIS)
 
@@ -228,14 +244,14 @@ async def _append(
     )
     if head is not None and session.get_bind().dialect.name == "postgresql":
         parameters = {f"new_{key}": value for key, value in row.items()}
-        await session.execute(_APPEND_PG, {**parameters, "head_dossier_id": dossier_id})
+        await _APPEND_PG.run(session, {**parameters, "head_dossier_id": dossier_id})
         return
-    await session.execute(_INSERT_TRACE, row)
+    await _INSERT_TRACE.run(session, row)
     head_row = {"seq": row["seq"], "hash": row["hash"]}
     if head is None:
-        await session.execute(_INSERT_HEAD, {"dossier_id": dossier_id, **head_row})
+        await _INSERT_HEAD.run(session, {"dossier_id": dossier_id, **head_row})
     else:
-        await session.execute(_UPDATE_HEAD, {"head_dossier_id": dossier_id, **head_row})
+        await _UPDATE_HEAD.run(session, {"head_dossier_id": dossier_id, **head_row})
 
 
 def decrypt_detail(trace: Trace, data_key: DataKey) -> str | None:

@@ -11,24 +11,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.auth.errors import TokenReplayed
 from dmp.auth.models import TokenJti
+from dmp.db.direct import DirectStatement
 
 
 def _spend_statement(insert: Any) -> Any:
     table = TokenJti.__table__
-    return insert(table).on_conflict_do_nothing(index_elements=["jti"]).returning(table.c.jti)
+    return (
+        insert(table)
+        .values(jti=bindparam("jti"), expires_at=bindparam("expires_at"))
+        .on_conflict_do_nothing(index_elements=["jti"])
+        .returning(table.c.jti)
+    )
 
 
-# Built once per dialect (the values come as parameters): this runs on every API request.
+# Built once per dialect (the values come as parameters), run on the driver
+# (``db.direct``): this runs on every API request.
 _SPEND = {
-    "postgresql": _spend_statement(postgresql.insert),
-    "sqlite": _spend_statement(sqlite.insert),
+    "postgresql": DirectStatement(_spend_statement(postgresql.insert)),
+    "sqlite": DirectStatement(_spend_statement(sqlite.insert)),
 }
 
 
@@ -37,7 +44,7 @@ async def spend_jti(session: AsyncSession, *, key: str, expires_at: datetime) ->
     values = {"jti": key, "expires_at": expires_at}
     statement = _SPEND.get(session.get_bind().dialect.name)
     if statement is not None:
-        inserted = (await session.execute(statement, values)).scalar_one_or_none()
+        inserted = await statement.scalar(session, values)
         if inserted is None:
             raise TokenReplayed()
         return

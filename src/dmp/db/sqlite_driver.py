@@ -131,6 +131,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             return outcome
 
 
+async def run_statement(
+    connection: OneTripConnection, operation: str, parameters: Any
+) -> list[Any]:
+    """One statement's rows, in one trip, without a cursor (``db.direct``)."""
+    outcome = await connection.run_on_thread(_run_one, operation, parameters)
+    return outcome[3]
+
+
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
     """Passed as ``module=`` to ``create_async_engine`` for ``sqlite+aiosqlite`` URLs."""
 

@@ -107,11 +107,10 @@ def to_out(
     obligations: frozenset[Obligation] = frozenset(),
     selected: bool = False,
 ) -> DocumentOut:
-    # ``model_construct``: the row's mapped types are exactly the model's (NOT NULL where
-    # the model wants a value), so validating them again only cost time, on every row
-    # of every search. What comes in from outside is validated where it enters.
+    # Not validated again: the row's mapped types are exactly the output's (NOT NULL where
+    # it wants a value). What comes in from outside is validated where it enters.
     known = document_types().get(document.type_code)
-    return DocumentOut.model_construct(
+    return DocumentOut(
         id=document.id,
         dossier_id=document.dossier_id,
         logical_id=document.logical_id,
@@ -134,7 +133,7 @@ def to_out(
         service_end=document.service_end,
         submitted_at=document.submitted_at,
         updated_at=document.updated_at,
-        author=AuthorOut.model_construct(
+        author=AuthorOut(
             kind=AuthorKind(document.author_kind),
             id=document.author_id,
             name=document.author_name,

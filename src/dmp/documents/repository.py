@@ -13,7 +13,6 @@ from typing import Any, cast
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Select,
     String,
     and_,
     any_,
@@ -31,6 +30,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from dmp.db.direct import DirectStatement
 from dmp.documents.errors import DocumentNotFound
 from dmp.documents.models import Document, DocumentMetadataVersion, DocumentRecord, Selection
 from dmp.documents.records import PATIENT_AUTHORED_CATEGORY, fold, snapshot, types_in_category
@@ -54,10 +54,13 @@ _DOCUMENT = select(Document).where(
 )
 _DOCUMENT_FOR_UPDATE = _DOCUMENT.with_for_update()
 # Every column of the table, loaded as a Core row (``DocumentRecord``) where nothing is
-# changed: building ORM objects cost more than running the query.
+# changed: building ORM objects cost more than running the query. Reads and searches
+# run on the driver (``db.direct``): they are the API's hottest statements.
 _DOCUMENT_COLUMNS = tuple(Document.__table__.c)
-_DOCUMENT_RECORD = select(*_DOCUMENT_COLUMNS).where(
-    Document.dossier_id == bindparam("dossier_id"), Document.id == bindparam("document_id")
+_DOCUMENT_RECORD = DirectStatement(
+    select(*_DOCUMENT_COLUMNS).where(
+        Document.dossier_id == bindparam("dossier_id"), Document.id == bindparam("document_id")
+    )
 )
 
 
@@ -77,7 +80,7 @@ async def read_document_record(
 ) -> DocumentRecord:
     """``get_document`` for reading only."""
     parameters = {"dossier_id": dossier_id, "document_id": document_id}
-    row = (await session.execute(_DOCUMENT_RECORD, parameters)).first()
+    row = await _DOCUMENT_RECORD.first(session, parameters)
     if row is None:
         raise DocumentNotFound()
     return cast(DocumentRecord, row)
@@ -303,10 +306,11 @@ def _search_statement(
     array: bool,
     with_selected: bool,
     keyset: bool,
-) -> Select[Any]:
+) -> DirectStatement:
     """Memoised like ``visible_clause``: the dossier and the keyset position are bound at
     execution, and the same few (filter, query) pairs come back on search after search
-    (a first visit's two-year window is the same for every patient seen that day)."""
+    (a first visit's two-year window is the same for every patient seen that day), each
+    compiled once per dialect by the ``DirectStatement``."""
     column = sort_column(query.sort)
     selected = _selection_exists() if with_selected else false()
     statement = select(*_DOCUMENT_COLUMNS, selected.label("selected")).where(
@@ -320,7 +324,9 @@ def _search_statement(
         )
     elif query.offset:
         statement = statement.offset(query.offset)
-    return statement.order_by(column.desc(), Document.id.desc()).limit(query.limit + 1)
+    return DirectStatement(
+        statement.order_by(column.desc(), Document.id.desc()).limit(query.limit + 1)
+    )
 
 
 async def search(
@@ -344,7 +350,7 @@ async def search(
     parameters: dict[str, Any] = {"dossier_id": dossier_id}
     if after is not None:
         parameters["after_at"], parameters["after_id"] = after
-    rows = (await session.execute(statement, parameters)).all()
+    rows = await statement.all(session, parameters)
     return [(cast(DocumentRecord, row), bool(row.selected)) for row in rows]
 
 

@@ -10,6 +10,7 @@ codes carried on top of the always-present ``N``.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -56,9 +57,12 @@ class DocumentIn(BaseModel):
         return self
 
 
-class AuthorOut(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+# The outputs below are plain frozen dataclasses, not pydantic models: they are built
+# from database rows (already typed by the mapping), never from outside input, and a
+# search builds one per listed document on every request; a slotted dataclass costs a
+# fraction of ``model_construct``.
+@dataclass(frozen=True, slots=True)
+class AuthorOut:
     kind: AuthorKind
     id: str
     name: str
@@ -68,12 +72,11 @@ class AuthorOut(BaseModel):
     structure_name: str | None = None
 
 
-class DocumentOut(BaseModel):
+@dataclass(frozen=True, slots=True)
+class DocumentOut:
     """One document version's metadata. ``obligations`` are those of the decision that
     returned it: a caller showing the document must honour them (the break-glass banner,
     the "hidden from the legal representatives" marker…)."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: uuid.UUID
     dossier_id: uuid.UUID
@@ -106,10 +109,9 @@ class DocumentOut(BaseModel):
     obligations: frozenset[Obligation] = frozenset()
 
 
-class DocumentContent(BaseModel):
+@dataclass(frozen=True, slots=True)
+class DocumentContent:
     """The content read back, byte for byte, with the metadata it belongs to."""
-
-    model_config = ConfigDict(frozen=True)
 
     document: DocumentOut
     data: bytes
@@ -166,9 +168,8 @@ class DocumentSearch(BaseModel):
     offset: int = Field(default=0, ge=0, le=100_000)
 
 
-class DocumentPage(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
     items: list[DocumentOut]
     next_cursor: str | None
     # What every listed document carries (trace; in emergency modes, banner and notice).

@@ -1,0 +1,183 @@
+"""Hot statements run straight on the database driver, inside the session's transaction.
+
+Every API request runs the same four or five statements (spend the assertion's jti, load
+the dossier with the actor's relations, append the trace, search or read). Through
+``AsyncSession.execute`` each costs about 230 µs of CPU on the 2-core machine, of which
+the driver's round trip is under 100: the rest is SQLAlchemy building an execution
+context, its parameters, a result and, on asyncpg, a greenlet hop per call
+(``benchmarks/cpu_per_request.py`` and docs/benchmarks.md give the numbers).
+
+A ``DirectStatement`` is an ordinary SQLAlchemy Core statement, compiled once per dialect
+by SQLAlchemy itself (same SQL, same bind and result type processing, so a UUID or a
+timestamp comes back exactly as through the session), then executed on the connection
+the session's transaction holds:
+
+- PostgreSQL: asyncpg's ``fetch`` (asyncpg keeps its own prepared statements), after
+  the same lazy ``BEGIN`` and under the same per-connection lock as SQLAlchemy's adapter;
+- SQLite: one trip to SQLite's thread (``db.sqlite_driver``), after the session has
+  begun its transaction (``BEGIN IMMEDIATE`` behind the write gate, ``db.engine``).
+
+What does not change: the transaction (the session's own: its commit, rollback and
+savepoints cover these statements), the errors (driver errors come out as SQLAlchemy's
+``DBAPIError`` subclasses, an ``IntegrityError`` is still one, and a lost connection is
+invalidated as SQLAlchemy would), and the statements themselves. What is lost: the
+``before_cursor_execute`` events, which nothing here relies on outside tests.
+
+Only statements whose parameters are all scalar take this path (an ``IN`` over a list
+given at execution would change the SQL from call to call); the values a statement was
+built with (a search's status list, its date window) are part of its compiled form.
+``tests/db/test_direct.py`` checks that every statement run this way gives the very rows
+the session gives, on both databases.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from dmp.db.sqlite_driver import OneTripConnection, run_statement
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    # One entry per placeholder, in order: (name bound at execution, processor) or
+    # (None, the constant's value already processed).
+    plan: tuple[tuple[str | None, Any], ...]
+    names: frozenset[str]  # what the caller must bind
+    row: Any  # a namedtuple class: rows read by attribute, like SQLAlchemy's
+    processors: tuple[Processor, ...] | None  # per result column; None: none has one
+
+
+def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    required = {bind.key for bind in compiled.binds.values() if bind.required}
+    if any(bind.expanding and bind.required for bind in compiled.binds.values()):
+        raise TypeError("a list bound at execution changes the SQL: use session.execute")
+    # The expanded form (IN lists of constants rendered as placeholders), with a stand-in
+    # for each value bound at execution.
+    expanded = compiled.construct_expanded_state(compiled.construct_params(dict.fromkeys(required)))
+    # The statement's bind processors, and those of the placeholders the expansion made.
+    bind_processors: dict[str, Any] = {**compiled._bind_processors, **expanded.processors}
+    plan: list[tuple[str | None, Any]] = []
+    for name in expanded.positiontup or ():
+        processor = bind_processors.get(name)
+        if name in required:
+            plan.append((name, processor))
+        else:
+            value = expanded.parameters[name]
+            plan.append((None, processor(value) if processor else value))
+    columns = compiled._result_columns or []  # (key, name, objects, type) of each column
+    processors = tuple(column[3]._cached_result_processor(dialect, None) for column in columns)
+    row = collections.namedtuple("Row", [column[0] for column in columns], rename=True)  # type: ignore[misc]
+    return _Compiled(
+        sql=expanded.statement,
+        plan=tuple(plan),
+        names=frozenset(required),
+        row=row,
+        processors=processors if any(processors) else None,
+    )
+
+
+class DirectStatement:
+    """A Core statement executed on the driver (see the module). Build it once, at
+    import time, like any prepared statement; run it with ``all``, ``first`` or
+    ``scalar`` and every value it was built without (``bindparam("name")``)."""
+
+    __slots__ = ("_by_dialect", "statement")
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
+        return compiled
+
+    async def all(self, session: AsyncSession, parameters: Mapping[str, Any]) -> list[Any]:
+        connection = await session.connection()  # begins the transaction if needed
+        sync = connection.sync_connection
+        assert sync is not None
+        dialect = sync.dialect
+        compiled = self._compiled(dialect)
+        if parameters.keys() != compiled.names:
+            raise TypeError(f"parameters {sorted(parameters)} ≠ {sorted(compiled.names)}")
+        values = [
+            (processor(parameters[name]) if processor else parameters[name])
+            if name is not None
+            else processor
+            for name, processor in compiled.plan
+        ]
+        adapted = sync.connection.dbapi_connection
+        try:
+            records = await _fetch(adapted, compiled.sql, values)
+        except Exception as error:
+            await _raise_as_sqlalchemy(connection, dialect, adapted, error, compiled.sql, values)
+        make = compiled.row._make
+        processors = compiled.processors
+        if processors is None:
+            return [make(record) for record in records]
+        return [
+            make([p(value) if p else value for p, value in zip(processors, record, strict=True)])
+            for record in records
+        ]
+
+    async def first(self, session: AsyncSession, parameters: Mapping[str, Any]) -> Any | None:
+        rows = await self.all(session, parameters)
+        return rows[0] if rows else None
+
+    async def scalar(self, session: AsyncSession, parameters: Mapping[str, Any]) -> Any | None:
+        row = await self.first(session, parameters)
+        return row[0] if row is not None else None
+
+    async def run(self, session: AsyncSession, parameters: Mapping[str, Any]) -> None:
+        """For a statement that returns nothing (an UPDATE, an INSERT without RETURNING)."""
+        await self.all(session, parameters)
+
+
+async def _fetch(adapted: Any, sql: str, values: list[Any]) -> list[Any]:
+    if isinstance(adapted, OneTripConnection):
+        return await run_statement(adapted, sql, tuple(values))
+    # SQLAlchemy's asyncpg adapter: its BEGIN is sent lazily, with the first statement.
+    async with adapted._execute_mutex:
+        if adapted._transaction is None:
+            await adapted._start_transaction()
+        records: list[Any] = await adapted._connection.fetch(sql, *values)
+        return records
+
+
+async def _raise_as_sqlalchemy(
+    connection: AsyncConnection,
+    dialect: Dialect,
+    adapted: Any,
+    error: Exception,
+    sql: str,
+    values: list[Any],
+) -> None:
+    """Raises ``error`` as SQLAlchemy would have: the driver's exception translated to the
+    DBAPI one (``_handle_exception``), wrapped in ``sqlalchemy.exc.DBAPIError``'s matching
+    subclass, and the connection invalidated if it is gone."""
+    dbapi_error = dialect.loaded_dbapi.Error
+    try:
+        adapted._handle_exception(error)  # raises the DBAPI translation
+    except dbapi_error as translated:
+        disconnected = dialect.is_disconnect(translated, adapted, None)
+        wrapped = DBAPIError.instance(
+            sql, values, translated, dbapi_error, connection_invalidated=disconnected
+        )
+        if disconnected:
+            await connection.invalidate(translated)
+        raise wrapped from translated
+    raise error  # pragma: no cover - _handle_exception always raises
