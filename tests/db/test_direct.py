@@ -1,0 +1,195 @@
+"""Statements run on the driver (``db.direct``) give exactly what the session gives, fail
+as SQLAlchemy fails, stay inside the session's transaction, and a read whose trace cannot
+be written still fails."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from dmp.audit.models import TraceHead
+from dmp.db.direct import DirectStatement
+from dmp.documents import repository
+from dmp.documents.models import Document
+from dmp.documents.reading import read_document_content
+from dmp.documents.schemas import DocumentSearch, SortKey
+from dmp.documents.search import search_documents
+from dmp.errors import TraceUnavailable
+from dmp.policy import DocumentStatus, Visibility
+from dmp.policy.listing import DocumentFilter
+from tests.builders.actors import professional
+from tests.builders.documents import a_document, grant, traces_of
+from tests.builders.dossiers import a_dossier
+
+GP = professional()
+
+
+@pytest.fixture
+async def filed(session, rt):
+    """A dossier with documents of several kinds and dates, the GP authorized."""
+    dossier_id = (await a_dossier(session, rt)).dossier_id
+    await grant(session, rt, dossier_id, GP.id)
+    for index, (type_code, masked) in enumerate(
+        [("11488-4", False), ("11369-6", True), ("60591-5", False), ("11488-4", False)]
+    ):
+        await a_document(
+            session,
+            rt,
+            dossier_id,
+            type_code=type_code,
+            title=f"Document {index} été",
+            creation_time=datetime(2025, 1 + index, 10, 9, 30, tzinfo=UTC),
+            visibility=frozenset({Visibility.MASQUE_PS}) if masked else frozenset(),
+        )
+    return dossier_id
+
+
+def _searches() -> list[tuple[DocumentFilter, DocumentSearch]]:
+    deleted = frozenset({DocumentStatus.DELETED})
+    everything = DocumentFilter(
+        readable_type_codes=None,
+        exclude_visibility=frozenset(),
+        exclude_statuses=deleted,
+        author_bypass_actor_id=None,
+        obligations=frozenset(),
+        mark_hidden_from_representatives=False,
+    )
+    narrow = DocumentFilter(
+        readable_type_codes=frozenset({"11488-4", "11369-6"}),
+        exclude_visibility=frozenset({Visibility.MASQUE_PS}),
+        exclude_statuses=deleted,
+        author_bypass_actor_id="810000000000",
+        obligations=frozenset(),
+        mark_hidden_from_representatives=False,
+    )
+    return [
+        (everything, DocumentSearch(limit=2)),
+        (narrow, DocumentSearch()),
+        (
+            everything,
+            DocumentSearch(
+                statuses=frozenset({DocumentStatus.APPROVED, DocumentStatus.ARCHIVED}),
+                type_codes=frozenset({"11488-4", "11369-6"}),
+                created_from=datetime(2025, 2, 1, tzinfo=UTC),
+                title_words="ete document",
+                sort=SortKey.SUBMITTED_AT,
+            ),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_searches())))
+async def test_a_search_gives_the_rows_the_session_gives(session, filed, case):
+    document_filter, query = _searches()[case]
+    array = session.bind.dialect.name == "postgresql"
+    direct = repository._search_statement(
+        document_filter, query, array=array, with_selected=True, keyset=False
+    )
+    through_session = (await session.execute(direct.statement, {"dossier_id": filed})).all()
+    on_driver = await direct.all(session, {"dossier_id": filed})
+    assert on_driver == [tuple(row) for row in through_session]
+    assert len(on_driver) >= 1
+    first, expected = on_driver[0], through_session[0]
+    # Same Python types and values, read by attribute like SQLAlchemy's rows.
+    for column in Document.__table__.c:
+        value = getattr(first, column.key)
+        assert value == getattr(expected, column.key)
+        assert type(value) is type(getattr(expected, column.key)), column.key
+    assert first.creation_time.tzinfo is not None
+    assert isinstance(first.id, uuid.UUID)
+
+
+async def test_a_statement_takes_exactly_the_values_it_was_built_without(session, filed):
+    statement = DirectStatement(
+        select(func.count()).select_from(Document).where(Document.dossier_id == bindparam("d"))
+    )
+    assert await statement.scalar(session, {"d": filed}) == 4
+    with pytest.raises(TypeError):
+        await statement.scalar(session, {})
+    with pytest.raises(TypeError):
+        await statement.scalar(session, {"d": filed, "other": 1})
+    expanding = DirectStatement(select(Document.id).where(Document.type_code.in_(bindparam("t"))))
+    with pytest.raises(TypeError):
+        await expanding.all(session, {"t": ["11488-4"]})
+
+
+async def test_writes_belong_to_the_sessions_transaction(session, filed):
+    insert_head = DirectStatement(
+        TraceHead.__table__.insert().values(
+            dossier_id=bindparam("d"), seq=bindparam("s"), hash=bindparam("h")
+        )
+    )
+    other = uuid.uuid4()
+    nested = await session.begin_nested()
+    await insert_head.run(session, {"d": other, "s": 1, "h": "x"})
+    seen = await session.scalar(select(TraceHead.seq).where(TraceHead.dossier_id == other))
+    assert seen == 1  # the session sees it: same connection, same transaction
+    await nested.rollback()
+    assert await session.scalar(select(TraceHead.seq).where(TraceHead.dossier_id == other)) is None
+
+
+async def test_a_constraint_violation_is_sqlalchemys_integrity_error(session, filed):
+    head = await session.scalar(select(TraceHead.dossier_id).where(TraceHead.dossier_id == filed))
+    assert head == filed
+    insert_head = DirectStatement(
+        TraceHead.__table__.insert().values(
+            dossier_id=bindparam("d"), seq=bindparam("s"), hash=bindparam("h")
+        )
+    )
+    nested = await session.begin_nested()
+    with pytest.raises(IntegrityError):
+        await insert_head.run(session, {"d": filed, "s": 1, "h": "x"})
+    await nested.rollback()
+    # The session goes on after the savepoint's rollback.
+    assert await session.scalar(select(func.count()).select_from(Document)) >= 4
+
+
+async def _refuse_traces(session) -> None:
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            text(
+                "CREATE FUNCTION refuse_trace() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'trace storage unavailable'; END $$"
+            )
+        )
+        await session.execute(
+            text(
+                "CREATE TRIGGER refuse_trace BEFORE INSERT ON trace "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_trace()"
+            )
+        )
+    else:
+        await session.execute(
+            text(
+                "CREATE TRIGGER refuse_trace BEFORE INSERT ON trace "
+                "BEGIN SELECT RAISE(ABORT, 'trace storage unavailable'); END"
+            )
+        )
+
+
+async def test_a_search_whose_trace_cannot_be_written_fails(session, rt, filed):
+    before = len(await traces_of(session, filed))
+    nested = await session.begin_nested()
+    await _refuse_traces(session)  # DDL inside the savepoint: undone below
+    with pytest.raises(TraceUnavailable) as raised:
+        await search_documents(session, rt=rt, actor=GP, dossier_id=filed, query=DocumentSearch())
+    assert isinstance(raised.value.__cause__, SQLAlchemyError)
+    await nested.rollback()
+    assert len(await traces_of(session, filed)) == before
+
+
+async def test_a_retrieval_whose_trace_cannot_be_written_fails(session, rt, filed):
+    page = await search_documents(
+        session, rt=rt, actor=GP, dossier_id=filed, query=DocumentSearch()
+    )
+    nested = await session.begin_nested()
+    await _refuse_traces(session)
+    with pytest.raises(TraceUnavailable):
+        await read_document_content(
+            session, rt=rt, actor=GP, dossier_id=filed, document_id=page.items[0].id
+        )
+    await nested.rollback()
