@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from dmp.access.facts import load_dossier_with_facts
 from dmp.audit.models import TraceHead
 from dmp.db.direct import DirectStatement
 from dmp.documents import repository
@@ -18,12 +19,13 @@ from dmp.documents.models import Document
 from dmp.documents.reading import read_document_content
 from dmp.documents.schemas import DocumentSearch, SortKey
 from dmp.documents.search import search_documents
+from dmp.dossiers.models import Dossier
 from dmp.errors import TraceUnavailable
 from dmp.policy import DocumentStatus, Visibility
 from dmp.policy.listing import DocumentFilter
-from tests.builders.actors import professional
+from tests.builders.actors import patient, professional
 from tests.builders.documents import a_document, grant, traces_of
-from tests.builders.dossiers import a_dossier
+from tests.builders.dossiers import a_dossier, minor_request
 
 GP = professional()
 
@@ -101,6 +103,28 @@ async def test_a_search_gives_the_rows_the_session_gives(session, filed, case):
         assert type(value) is type(getattr(expected, column.key)), column.key
     assert first.creation_time.tzinfo is not None
     assert isinstance(first.id, uuid.UUID)
+
+
+@pytest.mark.parametrize("who", ["professional", "patient"])
+async def test_the_dossier_row_reads_as_the_orm_dossier(session, rt, who):
+    created = await a_dossier(session, rt, request=minor_request())
+    await grant(session, rt, created.dossier_id, GP.id)
+    orm = await session.get(Dossier, created.dossier_id)
+    assert orm is not None
+    orm.notification_preferences = {"document_added": False}
+    await session.flush()
+    actor = GP if who == "professional" else patient(created.dossier_id)
+    row, facts = await load_dossier_with_facts(
+        session, dossier_id=created.dossier_id, actor=actor, today=rt.clock.now().date()
+    )
+    for column in Dossier.__table__.c:
+        value, expected = getattr(row, column.key), getattr(orm, column.key)
+        assert value == expected, column.key
+        assert type(value) is type(expected), column.key
+    assert row.notification_preferences == {"document_added": False}
+    assert row.majority_on is not None and row.is_minor is True
+    assert facts.is_minor
+    assert (facts.actor_authorization is not None) is (who == "professional")
 
 
 async def test_a_statement_takes_exactly_the_values_it_was_built_without(session, filed):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.facts import load_dossier_facts
 from dmp.audit.service import record_trace
-from dmp.dossiers.models import Dossier
+from dmp.dossiers.models import DossierRecord
 from dmp.errors import AccessDenied
 from dmp.notifications import hooks as notify
 from dmp.policy import Action, Actor, Context, Decision, DocumentFacts, DossierFacts, decide
@@ -28,7 +28,7 @@ async def enforce(
     rt: Runtime,
     actor: Actor,
     action: Action,
-    dossier: Dossier,
+    dossier: DossierRecord,
     document: DocumentFacts | None = None,
     target: str | None = None,
     facts: DossierFacts | None = None,

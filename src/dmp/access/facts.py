@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BindParameter, bindparam, select, true
+from sqlalchemy import BindParameter, Table, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.models import Authorization, TreatingPhysician
 from dmp.audit.service import locked_head_subquery, remember_locked_head
+from dmp.db.direct import DirectStatement
 from dmp.dossiers.errors import DossierNotFound
-from dmp.dossiers.models import Dossier
+from dmp.dossiers.models import Dossier, DossierRecord
 from dmp.kit.clock import system_clock
 from dmp.policy import Actor, ActorKind, AuthorizationState, DossierFacts, DossierStatus
 
 _PROFESSIONAL_KINDS = (ActorKind.PROFESSIONAL, ActorKind.REGULATOR)
 
 
-def is_minor_on(dossier: Dossier, today: date) -> bool:
+def is_minor_on(dossier: DossierRecord, today: date) -> bool:
     """Minority from the date, not only the stored flag: the representatives lose access
     on the 18th birthday itself, even before the daily majority job has run."""
     if not dossier.is_minor:
@@ -53,22 +54,31 @@ def _relations(dossier_id: Any) -> tuple[Any, Any]:
 # Built once, the values bound at execution: these run on every request of the API, and
 # building a statement costs about as much CPU as executing it.
 _RELATIONS = select(*_relations(bindparam("dossier_id")))
-_DOSSIER = select(Dossier).where(Dossier.id == bindparam("dossier_id"))
+# Core rows on the driver (``db.direct``), read as ``DossierRecord``s.
+_DOSSIER_COLUMNS = tuple(cast(Table, Dossier.__table__).c)
+_DOSSIER = DirectStatement(select(*_DOSSIER_COLUMNS).where(Dossier.id == bindparam("dossier_id")))
 # The dossier, the actor's relations and the dossier's trace head, locked, in one
-# statement. Every caller
-# goes on to ``enforce``, whose trace append would read (and on PostgreSQL lock) it
-# anyway; done here, it costs no round trip of its own. SQLite renders no FOR UPDATE and
-# needs none: its transactions all begin with the database's one write lock.
+# statement. Every caller goes on to ``enforce``, whose trace append would read (and on
+# PostgreSQL lock) it anyway; done here, it costs no round trip of its own. SQLite
+# renders no FOR UPDATE and needs none: its transactions all begin with the database's
+# one write lock.
 _HEAD = locked_head_subquery()
-_DOSSIER_RELATIONS_AND_HEAD = (
-    select(Dossier, *_relations(Dossier.id), _HEAD.c.seq, _HEAD.c.hash)
+_STATE, _ROLE = _relations(Dossier.id)
+_DOSSIER_RELATIONS_AND_HEAD = DirectStatement(
+    select(
+        *_DOSSIER_COLUMNS,
+        _STATE.label("actor_authorization"),
+        _ROLE.label("actor_role"),
+        _HEAD.c.seq.label("head_seq"),
+        _HEAD.c.hash.label("head_hash"),
+    )
     .outerjoin(_HEAD, true())
     .where(Dossier.id == bindparam("dossier_id"))
 )
 
 
 async def load_dossier_facts(
-    session: AsyncSession, *, dossier: Dossier, actor: Actor, today: date | None = None
+    session: AsyncSession, *, dossier: DossierRecord, actor: Actor, today: date | None = None
 ) -> DossierFacts:
     """``today`` comes from the runtime's clock (``enforce`` passes it); without it the
     system date is used, which only matters to minority on the day of the 18th birthday."""
@@ -82,27 +92,33 @@ async def load_dossier_facts(
 
 async def load_dossier_with_facts(
     session: AsyncSession, *, dossier_id: uuid.UUID, actor: Actor, today: date
-) -> tuple[Dossier, DossierFacts]:
+) -> tuple[DossierRecord, DossierFacts]:
     """``get_dossier`` and ``load_dossier_facts`` in one query: the API's reads and
     deposits need both first, and each round trip to the database costs more CPU than
     the policy's whole decision."""
     if actor.kind in _PROFESSIONAL_KINDS:
         parameters = {"dossier_id": dossier_id, "professional_id": actor.id}
-        row = (await session.execute(_DOSSIER_RELATIONS_AND_HEAD, parameters)).one_or_none()
+        row = await _DOSSIER_RELATIONS_AND_HEAD.first(session, parameters)
         if row is None:
             raise DossierNotFound(what="DMP")
-        dossier, state, role, seq, hash_ = row
-        remember_locked_head(session, dossier_id, seq, hash_)
+        remember_locked_head(session, dossier_id, row.head_seq, row.head_hash)
+        # The row is the dossier's columns and four more, which nothing reads as the dossier's.
+        dossier = cast(DossierRecord, row)
+        state, role = row.actor_authorization, row.actor_role
     else:
-        dossier = await session.scalar(_DOSSIER, {"dossier_id": dossier_id})
-        if dossier is None:
+        found = await _DOSSIER.first(session, {"dossier_id": dossier_id})
+        if found is None:
             raise DossierNotFound(what="DMP")
-        state = role = None
+        dossier, state, role = cast(DossierRecord, found), None, None
     return dossier, _facts(dossier, actor, state, role, today)
 
 
 def _facts(
-    dossier: Dossier, actor: Actor, state: str | None, role: str | None, today: date | None
+    dossier: DossierRecord,
+    actor: Actor,
+    state: str | None,
+    role: str | None,
+    today: date | None,
 ) -> DossierFacts:
     belongs = actor.dossier_id is not None and actor.dossier_id == str(dossier.id)
     professional = actor.kind in _PROFESSIONAL_KINDS

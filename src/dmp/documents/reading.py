@@ -23,7 +23,7 @@ from dmp.documents.schemas import (
     MetadataVersionOut,
 )
 from dmp.documents.search import search_documents
-from dmp.dossiers.models import Dossier
+from dmp.dossiers.models import DossierRecord
 from dmp.policy import Action, Actor, Decision, DocumentStatus
 from dmp.runtime import Runtime
 
@@ -36,7 +36,7 @@ async def _read(
     dossier_id: uuid.UUID,
     document_id: uuid.UUID,
     doctor_present: bool,
-) -> tuple[Dossier, DocumentRecord, Decision]:
+) -> tuple[DossierRecord, DocumentRecord, Decision]:
     dossier, facts = await load_dossier_with_facts(
         session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
     )

@@ -20,7 +20,7 @@ from dmp.documents.errors import InvalidCursor, SelectionsArePersonal
 from dmp.documents.models import DocumentRecord
 from dmp.documents.records import HOLDER_SIDE, to_out, visibility_of
 from dmp.documents.schemas import DocumentPage, DocumentSearch, SortKey
-from dmp.dossiers.models import Dossier
+from dmp.dossiers.models import DossierRecord
 from dmp.dossiers.service import get_dossier
 from dmp.errors import AccessDenied, InvalidInput
 from dmp.policy import (
@@ -72,7 +72,7 @@ async def authorize_listing(
     *,
     rt: Runtime,
     actor: Actor,
-    dossier: Dossier,
+    dossier: DossierRecord,
     doctor_present: bool = False,
     target: str | None = None,
     facts: DossierFacts | None = None,

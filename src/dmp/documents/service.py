@@ -33,7 +33,7 @@ from dmp.documents.records import (
     to_out,
 )
 from dmp.documents.schemas import DocumentIn, DocumentOut
-from dmp.dossiers.models import Dossier
+from dmp.dossiers.models import DossierRecord
 from dmp.dossiers.service import get_dossier
 from dmp.kit.ids import new_id
 from dmp.policy import Action, Actor, Decision, DocumentFacts, DocumentStatus, Visibility
@@ -86,7 +86,7 @@ async def _store_new_version(
     session: AsyncSession,
     *,
     rt: Runtime,
-    dossier: Dossier,
+    dossier: DossierRecord,
     actor: Actor,
     upload: DocumentIn,
     content: bytes,

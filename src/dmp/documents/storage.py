@@ -29,7 +29,7 @@ from dmp.blobs.store import BlobError, BlobStore, new_blob_key
 from dmp.documents.errors import ContentUnavailable
 from dmp.documents.models import Document, DocumentRecord
 from dmp.documents.schemas import GcReport
-from dmp.dossiers.models import Dossier
+from dmp.dossiers.models import DossierRecord
 from dmp.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def blob_store(rt: Runtime) -> BlobStore:
 
 
 async def write_content(
-    session: AsyncSession, *, rt: Runtime, dossier: Dossier, data: bytes
+    session: AsyncSession, *, rt: Runtime, dossier: DossierRecord, data: bytes
 ) -> str:
     """Seals ``data`` with the dossier's key under a fresh key and stores it durably.
     Returns the key; the caller inserts the row referencing it in ``session``."""
@@ -121,7 +121,7 @@ async def settle_cleanups() -> None:
 # -- reading -----------------------------------------------------------------------------
 
 
-async def read_content(rt: Runtime, *, dossier: Dossier, document: DocumentRecord) -> bytes:
+async def read_content(rt: Runtime, *, dossier: DossierRecord, document: DocumentRecord) -> bytes:
     """The plaintext, checked against the hash recorded at deposit."""
     data_key = rt.keyring.unwrap(dossier.wrapped_key, dossier_id=str(dossier.id))
     try:

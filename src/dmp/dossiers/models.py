@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Boolean, Date, Index, Integer, LargeBinary, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -64,6 +64,42 @@ class Dossier(Base):
         Index("ix_dossier_status_purge_after", "status", "purge_after"),
         Index("ix_dossier_majority_on", "majority_on"),
     )
+
+
+class DossierRecord(Protocol):
+    """What reading code may use of a dossier: an ORM ``Dossier`` and a Core row of the
+    ``dossier`` table both have it (the API loads Core rows on the driver, ``db.direct``:
+    building an ORM object and running it through the session cost more than the query).
+    Only ``Dossier`` may be changed."""
+
+    id: uuid.UUID
+    ins_index: str
+    status: str
+    wrapped_key: bytes | None
+    identity_ct: bytes | None
+    contact_ct: bytes | None
+    is_minor: bool
+    majority_on: date | None
+    created_at: datetime
+    creation_channel: str
+    created_by_kind: str
+    created_by_id: str
+    consent_by: str
+    consent_at: datetime
+    consent_channel: str
+    consent_recorded_by: str
+    btg_consent: bool
+    etreat_consent: bool
+    masked_consent: bool
+    legal_representative_doctor_only: bool
+    notification_preferences: dict[str, Any]
+    closed_at: datetime | None
+    closure_reason: str | None
+    closed_by_kind: str | None
+    deletion_requested: bool
+    purge_after: datetime | None
+    purged_at: datetime | None
+    version: int
 
 
 class LegalRepresentative(Base):

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.db.uow import after_commit
-from dmp.dossiers.models import Dossier, LegalRepresentative
+from dmp.dossiers.models import DossierRecord, LegalRepresentative
 from dmp.dossiers.vault import open_json
 from dmp.notifications import outbox
 from dmp.notifications.models import NotifiedEvent
@@ -49,7 +49,9 @@ def _full_name(identity: dict[str, Any] | None) -> str:
     return f"{identity.get('given_names', '')} {identity.get('family_name', '')}".strip()
 
 
-async def recipients_of(session: AsyncSession, *, rt: Runtime, dossier: Dossier) -> list[Recipient]:
+async def recipients_of(
+    session: AsyncSession, *, rt: Runtime, dossier: DossierRecord
+) -> list[Recipient]:
     """The holder first, then a minor's representatives in charge; contacts decrypted."""
     key = rt.keyring.unwrap(dossier.wrapped_key, dossier_id=str(dossier.id))
     contact = open_json(key, dossier.id, "contact", dossier.contact_ct) or {}
@@ -140,7 +142,7 @@ async def notify_dossier_event(
     session: AsyncSession,
     *,
     rt: Runtime,
-    dossier: Dossier,
+    dossier: DossierRecord,
     kind: EventKind,
     event_key: str,
     retention: str = "",

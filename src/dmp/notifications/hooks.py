@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dmp.dossiers.models import Dossier
+from dmp.dossiers.models import DossierRecord
 from dmp.notifications.events import notify_dossier_event
 from dmp.notifications.templates import PARIS, EventKind, retention_sentence
 from dmp.policy import AccessMode, Action, Actor, ActorKind, Decision, Obligation
@@ -24,7 +24,7 @@ async def after_decision(
     rt: Runtime,
     actor: Actor,
     action: Action,
-    dossier: Dossier,
+    dossier: DossierRecord,
     decision: Decision,
     target: str | None,
 ) -> None:
@@ -64,7 +64,7 @@ async def after_decision(
         )
 
 
-async def dossier_created(session: AsyncSession, *, rt: Runtime, dossier: Dossier) -> None:
+async def dossier_created(session: AsyncSession, *, rt: Runtime, dossier: DossierRecord) -> None:
     """The acknowledgement of creation, whatever the channel of creation."""
     await notify_dossier_event(
         session,
@@ -76,7 +76,7 @@ async def dossier_created(session: AsyncSession, *, rt: Runtime, dossier: Dossie
 
 
 async def dossier_closed(
-    session: AsyncSession, *, rt: Runtime, dossier: Dossier, after_death: bool
+    session: AsyncSession, *, rt: Runtime, dossier: DossierRecord, after_death: bool
 ) -> None:
     if after_death:  # nobody to tell: a notice would only reach the family by surprise
         return
@@ -93,7 +93,9 @@ async def dossier_closed(
     )
 
 
-async def dossier_reactivated(session: AsyncSession, *, rt: Runtime, dossier: Dossier) -> None:
+async def dossier_reactivated(
+    session: AsyncSession, *, rt: Runtime, dossier: DossierRecord
+) -> None:
     await notify_dossier_event(
         session,
         rt=rt,
@@ -107,7 +109,7 @@ async def password_changed(
     session: AsyncSession,
     *,
     rt: Runtime,
-    dossier: Dossier,
+    dossier: DossierRecord,
     account_id: uuid.UUID,
     representative_id: uuid.UUID | None,
 ) -> None:
