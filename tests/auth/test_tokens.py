@@ -11,6 +11,7 @@ import jwt
 import pytest
 
 from dmp.auth import errors
+from dmp.auth.jws import parse_compact
 from dmp.auth.tokens import TokenVerifier, parse_authorization, x5c_of
 from dmp.config import Settings
 from dmp.errors import Unauthenticated
@@ -298,6 +299,22 @@ def test_tampered_payload(verifier: TokenVerifier, certificates: Certificates) -
         json.dumps(claims_for(certificates.cps, mode="break_glass", reason="x")).encode()
     )
     _refused(verifier, f"{header}.{payload}.{signature}", errors.SignatureInvalid)
+
+
+def test_a_header_seen_before_still_needs_a_good_signature(
+    verifier: TokenVerifier, certificates: Certificates
+) -> None:
+    good = sign(certificates.cps)
+    verifier.check(good)  # its header is now memoised (jws._header)
+    header, payload, signature = good.split(".")
+    assert parse_compact(good).header is parse_compact(f"{header}.e30.{signature}").header
+    with pytest.raises(TypeError):  # shared between requests, so read-only
+        parse_compact(good).header["alg"] = "none"  # type: ignore[index]
+    other = jwt.encode(
+        claims_for(certificates.cps), certificates.regulator.private_key, algorithm="ES256"
+    ).split(".")[2]
+    _refused(verifier, f"{header}.{payload}.{other}", errors.SignatureInvalid)
+    _refused(verifier, f"{header}.{payload[:-4]}.{signature}", errors.SignatureInvalid)
 
 
 def test_missing_x5c(verifier: TokenVerifier, certificates: Certificates) -> None:

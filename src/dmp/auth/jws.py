@@ -12,7 +12,10 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from jwt.algorithms import Algorithm, get_default_algorithms
@@ -33,7 +36,7 @@ _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")  # base64url without padding (RFC 7515 
 
 @dataclass(frozen=True, slots=True)
 class CompactJws:
-    header: dict[str, Any]
+    header: Mapping[str, Any]
     signing_input: bytes
     payload: bytes
     signature: bytes
@@ -77,6 +80,21 @@ def _json_object(data: bytes, name: str) -> dict[str, Any]:
     return value
 
 
+@lru_cache(maxsize=512)
+def _header(segment: str) -> Mapping[str, Any]:
+    """The protected header, read-only. Memoised by its exact text: a professional's
+    software signs every assertion under the same header (algorithm and x5c chain, a few
+    kilobytes), and decoding, checking and parsing it again cost more than the signature
+    check. A segment that fails is not memoised (``lru_cache`` keeps no exceptions); at
+    most 512 are kept, under 30 MiB even if each were as long as a token may be."""
+    header = _json_object(_segment(segment, "en-tête"), "en-tête")
+    # No extension is understood here, so none may be declared critical (RFC 7515 §4.1.11);
+    # b64=false would change what the signature covers.
+    if "crit" in header or "b64" in header:
+        raise TokenMalformed(detail="en-tête « crit » ou « b64 » non pris en charge")
+    return MappingProxyType(header)
+
+
 def parse_compact(token: object) -> CompactJws:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise TokenMalformed(detail="jeton vide ou trop long")
@@ -84,11 +102,7 @@ def parse_compact(token: object) -> CompactJws:
     if len(parts) != 3:
         raise TokenMalformed(detail="trois segments séparés par des points attendus")
     header_segment, payload_segment, signature_segment = parts
-    header = _json_object(_segment(header_segment, "en-tête"), "en-tête")
-    # No extension is understood here, so none may be declared critical (RFC 7515 §4.1.11);
-    # b64=false would change what the signature covers.
-    if "crit" in header or "b64" in header:
-        raise TokenMalformed(detail="en-tête « crit » ou « b64 » non pris en charge")
+    header = _header(header_segment)
     return CompactJws(
         header=header,
         signing_input=f"{header_segment}.{payload_segment}".encode("ascii"),
