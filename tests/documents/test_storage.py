@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from dmp.documents import storage
+from dmp.documents import repository, storage
 from dmp.documents.errors import ConcurrentDeposit
 from dmp.documents.storage import collect_orphan_blobs, settle_cleanups
 from dmp.dossiers.models import Dossier
@@ -28,21 +28,28 @@ def wall_clock(clock):
 
 async def _crash_between_blob_and_commit(session, rt, dossier_id, monkeypatch):
     """The blob is written, then the process dies before the row commits: simulated by
-    a failing flush, and by no rollback clean-up running (a dead process runs nothing)."""
+    a failing row insert, and by no rollback clean-up running (a dead process runs
+    nothing)."""
     monkeypatch.setattr(storage, "_remove_pending", lambda *args: None)
     monkeypatch.setattr(storage, "discard_content", _noop)
-    original_flush = session.flush
+    written = []
+    original_write = storage.write_content
 
-    async def failing_flush(*args, **kwargs):
-        if any(getattr(obj, "__tablename__", "") == "document" for obj in session.new):
-            raise IntegrityError("INSERT INTO document", {}, Exception("simulated crash"))
-        await original_flush(*args, **kwargs)
+    async def write_content(*args, **kwargs):
+        written.append(await original_write(*args, **kwargs))
+        return written[-1]
 
-    monkeypatch.setattr(session, "flush", failing_flush)
+    async def crashing_insert(*args, **kwargs):
+        assert written  # the blob is durable before the row is inserted
+        raise IntegrityError("INSERT INTO document", {}, Exception("simulated crash"))
+
+    monkeypatch.setattr(storage, "write_content", write_content)
+    original_insert = repository.insert_new_version
+    monkeypatch.setattr(repository, "insert_new_version", crashing_insert)
     with pytest.raises(ConcurrentDeposit):
         await a_document(session, rt, dossier_id)
-    monkeypatch.setattr(session, "flush", original_flush)
-    session.expunge_all()
+    monkeypatch.setattr(repository, "insert_new_version", original_insert)
+    monkeypatch.setattr(storage, "write_content", original_write)
 
 
 async def _noop(*args, **kwargs):

@@ -97,7 +97,8 @@ async def _store_new_version(
     previous: Document | None = None,
 ) -> Document:
     """Blob first (durable), then the row and its first metadata version in the
-    caller's transaction (one flush)."""
+    caller's transaction. The ``Document`` returned is not in the session: its row is
+    written; change it through ``repository.get_document``."""
     # An id the server derives from a fresh random UUID is new by construction (and the
     # unique constraint still stands behind it): only a client's own id is looked up.
     unique_id = resolved.unique_id or _oid_of(document_id)
@@ -117,10 +118,9 @@ async def _store_new_version(
         now=now,
         previous=previous,
     )
-    session.add(document)
-    repository.record_version(session, document, change=change, actor=actor, at=now)
     try:
-        await session.flush()
+        await session.flush()  # pending ORM changes first, as the session would order them
+        await repository.insert_new_version(session, document, change=change, actor=actor, at=now)
     except IntegrityError:
         # A concurrent deposit took the unique id (or the version number) first.
         await storage.discard_content(rt, blob_key)
