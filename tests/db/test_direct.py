@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from dmp.access.facts import load_dossier_with_facts
 from dmp.audit.models import TraceHead
-from dmp.db.direct import DirectStatement
+from dmp.db.direct import DirectStatement, flush_pending
 from dmp.documents import repository
 from dmp.documents.models import Document
 from dmp.documents.reading import read_document_content
@@ -154,6 +154,28 @@ async def test_writes_belong_to_the_sessions_transaction(session, filed):
     assert seen == 1  # the session sees it: same connection, same transaction
     await nested.rollback()
     assert await session.scalar(select(TraceHead.seq).where(TraceHead.dossier_id == other)) is None
+
+
+async def test_pending_orm_changes_are_flushed_first_and_only_when_there_are_some(
+    session, filed, monkeypatch
+):
+    read_head = DirectStatement(select(TraceHead.seq).where(TraceHead.dossier_id == bindparam("d")))
+    flushes = []
+    original = session.flush
+
+    async def counted_flush(*args, **kwargs):
+        flushes.append(1)
+        await original(*args, **kwargs)
+
+    monkeypatch.setattr(session, "flush", counted_flush)
+    await flush_pending(session)
+    assert flushes == []  # nothing pending: no flush (and no greenlet hop)
+    other = uuid.uuid4()
+    session.add(TraceHead(dossier_id=other, seq=7, hash="x"))
+    assert await read_head.scalar(session, {"d": other}) is None  # not flushed yet
+    await flush_pending(session)
+    assert flushes == [1]
+    assert await read_head.scalar(session, {"d": other}) == 7
 
 
 async def test_a_constraint_violation_is_sqlalchemys_integrity_error(session, filed):

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dmp.audit.chain import GENESIS, trace_hash
 from dmp.audit.models import Trace, TraceHead
 from dmp.crypto import DataKey
-from dmp.db.direct import DirectStatement
+from dmp.db.direct import DirectStatement, flush_pending
 from dmp.errors import TraceUnavailable
 from dmp.policy import Actor, ActorKind, Decision
 
@@ -217,7 +217,7 @@ async def _append(
     data_key: DataKey | None,
 ) -> None:
     # Pending ORM changes go first (the trace may follow a dossier created just before).
-    await session.flush()
+    await flush_pending(session)
     known, head = _take_locked_head(session, dossier_id)
     if not known:
         found = (await session.execute(_HEAD_FOR_UPDATE, {"dossier_id": dossier_id})).one_or_none()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import enforce
 from dmp.access.facts import load_dossier_with_facts
+from dmp.db.direct import flush_pending
 from dmp.documents import repository, storage
 from dmp.documents.errors import (
     ArchiveRefused,
@@ -119,7 +120,7 @@ async def _store_new_version(
         previous=previous,
     )
     try:
-        await session.flush()  # pending ORM changes first, as the session would order them
+        await flush_pending(session)  # pending ORM changes first, as a flush would order them
         await repository.insert_new_version(session, document, change=change, actor=actor, at=now)
     except IntegrityError:
         # A concurrent deposit took the unique id (or the version number) first.
