@@ -26,8 +26,10 @@ invalidated as SQLAlchemy would), and the statements themselves. What is lost: t
 Only statements whose parameters are all scalar take this path (an ``IN`` over a list
 given at execution would change the SQL from call to call); the values a statement was
 built with (a search's status list, its date window) are part of its compiled form.
-``tests/db/test_direct.py`` checks that every statement run this way gives the very rows
-the session gives, on both databases.
+``tests/db/test_direct.py`` checks on both databases that searches and the dossier's load
+give the very rows (values and Python types) the session gives, that errors and
+savepoints behave as through the session, and that a read whose trace cannot be
+written still fails.
 """
 
 from __future__ import annotations
