@@ -8,12 +8,13 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import bindparam, func, literal, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from dmp.access.facts import load_dossier_with_facts
 from dmp.audit.models import TraceHead
 from dmp.db.direct import DirectStatement, flush_pending
+from dmp.db.engine import create_engine, create_session_factory
 from dmp.documents import repository
 from dmp.documents.models import Document
 from dmp.documents.reading import read_document_content
@@ -192,6 +193,30 @@ async def test_a_constraint_violation_is_sqlalchemys_integrity_error(session, fi
     await nested.rollback()
     # The session goes on after the savepoint's rollback.
     assert await session.scalar(select(func.count()).select_from(Document)) >= 4
+
+
+async def test_a_lost_connection_is_invalidated_and_the_pool_recovers(database_url):
+    """The driver's connection dies under a session (a server restart, a dropped socket):
+    the statement fails as SQLAlchemy's disconnect error and the next session works."""
+    own = create_engine(database_url)  # the shared engine's connections stay untouched
+    ping = DirectStatement(select(literal(1)))
+    try:
+        factory = create_session_factory(own)
+        async with factory() as session:
+            assert await ping.scalar(session, {}) == 1
+            connection = await session.connection()
+            adapted = connection.sync_connection.connection.dbapi_connection
+            if own.dialect.name == "postgresql":
+                adapted._connection.terminate()  # the socket closed, as by a restart
+            else:
+                await adapted._connection.close()
+            with pytest.raises(DBAPIError) as raised:
+                await ping.scalar(session, {})
+            assert raised.value.connection_invalidated
+        async with factory() as session:
+            assert await ping.scalar(session, {}) == 1
+    finally:
+        await own.dispose()
 
 
 async def _refuse_traces(session) -> None:

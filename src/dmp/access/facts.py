@@ -54,9 +54,8 @@ def _relations(dossier_id: Any) -> tuple[Any, Any]:
 # Built once, the values bound at execution: these run on every request of the API, and
 # building a statement costs about as much CPU as executing it.
 _RELATIONS = select(*_relations(bindparam("dossier_id")))
-# Core rows on the driver (``db.direct``), read as ``DossierRecord``s.
+# A Core row on the driver (``db.direct``), read as a ``DossierRecord``.
 _DOSSIER_COLUMNS = tuple(cast(Table, Dossier.__table__).c)
-_DOSSIER = DirectStatement(select(*_DOSSIER_COLUMNS).where(Dossier.id == bindparam("dossier_id")))
 # The dossier, the actor's relations and the dossier's trace head, locked, in one
 # statement. Every caller goes on to ``enforce``, whose trace append would read (and on
 # PostgreSQL lock) it anyway; done here, it costs no round trip of its own. SQLite
@@ -96,20 +95,16 @@ async def load_dossier_with_facts(
     """``get_dossier`` and ``load_dossier_facts`` in one query: the API's reads and
     deposits need both first, and each round trip to the database costs more CPU than
     the policy's whole decision."""
-    if actor.kind in _PROFESSIONAL_KINDS:
-        parameters = {"dossier_id": dossier_id, "professional_id": actor.id}
-        row = await _DOSSIER_RELATIONS_AND_HEAD.first(session, parameters)
-        if row is None:
-            raise DossierNotFound(what="DMP")
-        remember_locked_head(session, dossier_id, row.head_seq, row.head_hash)
-        # The row is the dossier's columns and four more, which nothing reads as the dossier's.
-        dossier = cast(DossierRecord, row)
-        state, role = row.actor_authorization, row.actor_role
-    else:
-        found = await _DOSSIER.first(session, {"dossier_id": dossier_id})
-        if found is None:
-            raise DossierNotFound(what="DMP")
-        dossier, state, role = cast(DossierRecord, found), None, None
+    # Only a professional has relations to look up: NULL matches no row for the others.
+    professional_id = actor.id if actor.kind in _PROFESSIONAL_KINDS else None
+    parameters = {"dossier_id": dossier_id, "professional_id": professional_id}
+    row = await _DOSSIER_RELATIONS_AND_HEAD.first(session, parameters)
+    if row is None:
+        raise DossierNotFound(what="DMP")
+    remember_locked_head(session, dossier_id, row.head_seq, row.head_hash)
+    # The row is the dossier's columns and four more, which nothing reads as the dossier's.
+    dossier = cast(DossierRecord, row)
+    state, role = row.actor_authorization, row.actor_role
     return dossier, _facts(dossier, actor, state, role, today)
 
 
