@@ -130,7 +130,10 @@ async def test_the_gp_creates_a_dmp_and_adds_a_vsm(page, live_server, tmp_path):
     await page.fill("#title", "Résultat corrigé")
     await page.get_by_role("button", name="Remplacer").click()
     assert "Résultat corrigé" in await page.locator("h1").inner_text()
-    page.once("dialog", lambda dialog: dialog.accept())  # enhance.js asks for confirmation
+    # enhance.js asks for confirmation. ``on``, not ``once``: removing the last listener
+    # unsubscribes the page from dialogs, and the browser may then dismiss this one
+    # before the accept arrives ("No dialog is showing"; Playwright's own comment on it).
+    page.on("dialog", lambda dialog: dialog.accept())
     # With the keyboard, as many professionals do: headless Chromium's PDF viewer, in the
     # iframe above, takes mouse clicks aimed below it once it has loaded.
     await page.locator("#confirm-delete").press("Space")
