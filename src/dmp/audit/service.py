@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dmp.audit.chain import GENESIS, trace_hash
 from dmp.audit.models import Trace, TraceHead
 from dmp.crypto import DataKey
-from dmp.db.direct import DirectStatement, flush_pending
+from dmp.db.direct import DirectStatement, column_parameters, flush_pending, insert_rows
 from dmp.errors import TraceUnavailable
 from dmp.policy import Actor, ActorKind, Decision
 
@@ -31,9 +31,7 @@ _HEAD_FOR_UPDATE = (
     .where(_HEAD.c.dossier_id == bindparam("dossier_id"))
     .with_for_update()
 )
-_INSERT_TRACE = DirectStatement(
-    insert(_TRACE).values({column.key: bindparam(column.key) for column in _TRACE.columns})
-)
+_INSERT_TRACE = insert_rows(_TRACE)
 _INSERT_HEAD = DirectStatement(
     insert(_HEAD).values(
         dossier_id=bindparam("dossier_id"), seq=bindparam("seq"), hash=bindparam("hash")
@@ -51,11 +49,7 @@ _APPEND_PG = DirectStatement(
     update(_HEAD)
     .where(_HEAD.c.dossier_id == bindparam("head_dossier_id"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-    .add_cte(
-        insert(_TRACE)
-        .values({column.key: bindparam(f"new_{column.key}") for column in _TRACE.columns})
-        .cte("new_trace")
-    )
+    .add_cte(insert(_TRACE).values(column_parameters(_TRACE, prefix="new_")).cte("new_trace"))
 )
 
 # The head read (on PostgreSQL, locked) ahead of time by the query that loads the

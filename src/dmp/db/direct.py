@@ -39,6 +39,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from sqlalchemy import BindParameter, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -147,6 +148,17 @@ class DirectStatement:
     async def run(self, session: AsyncSession, parameters: Mapping[str, Any]) -> None:
         """For a statement that returns nothing (an UPDATE, an INSERT without RETURNING)."""
         await self.all(session, parameters)
+
+
+def column_parameters(table: Table, *, prefix: str = "") -> dict[str, BindParameter[Any]]:
+    """Every column of ``table`` bound as ``prefix`` + its key: the values of an INSERT of
+    whole rows given as dicts keyed by column."""
+    return {column.key: bindparam(prefix + column.key) for column in table.columns}
+
+
+def insert_rows(table: Table) -> DirectStatement:
+    """An INSERT of one whole row of ``table`` (``column_parameters``), on the driver."""
+    return DirectStatement(insert(table).values(column_parameters(table)))
 
 
 async def flush_pending(session: AsyncSession) -> None:

@@ -22,7 +22,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    insert,
     not_,
     or_,
     select,
@@ -32,7 +31,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from dmp.db.direct import DirectStatement
+from dmp.db.direct import DirectStatement, insert_rows
 from dmp.documents.errors import DocumentNotFound
 from dmp.documents.models import Document, DocumentMetadataVersion, DocumentRecord, Selection
 from dmp.documents.records import PATIENT_AUTHORED_CATEGORY, fold, snapshot, types_in_category
@@ -142,14 +141,8 @@ def record_version(
     )
 
 
-def _inserts(table: Table) -> DirectStatement:
-    return DirectStatement(
-        insert(table).values({column.key: bindparam(column.key) for column in table.columns})
-    )
-
-
-_INSERT_DOCUMENT = _inserts(cast(Table, Document.__table__))
-_INSERT_VERSION = _inserts(cast(Table, DocumentMetadataVersion.__table__))
+_INSERT_DOCUMENT = insert_rows(cast(Table, Document.__table__))
+_INSERT_VERSION = insert_rows(cast(Table, DocumentMetadataVersion.__table__))
 
 
 async def insert_new_version(
