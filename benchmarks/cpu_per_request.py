@@ -139,6 +139,7 @@ async def _database(kind: str, options: argparse.Namespace, say: Callable[[str],
                 )
                 if profile:
                     path = Path(options.profile) / f"{kind}-{workload}.prof"
+                    path.parent.mkdir(parents=True, exist_ok=True)
                     profile.dump_stats(path)
                     say(f"{'':10} profile: {path}")
         await app.state.engine.dispose()

@@ -16,10 +16,13 @@ from dmp.audit.models import TraceHead
 from dmp.db.direct import DirectStatement, flush_pending
 from dmp.db.engine import create_engine, create_session_factory
 from dmp.documents import repository
+from dmp.documents.errors import DocumentNotFound
+from dmp.documents.loading import load_dossier_and_document
 from dmp.documents.models import Document
 from dmp.documents.reading import read_document_content
 from dmp.documents.schemas import DocumentSearch, SortKey
 from dmp.documents.search import search_documents
+from dmp.dossiers.errors import DossierNotFound
 from dmp.dossiers.models import Dossier
 from dmp.errors import TraceUnavailable
 from dmp.policy import DocumentStatus, Visibility
@@ -126,6 +129,39 @@ async def test_the_dossier_row_reads_as_the_orm_dossier(session, rt, who):
     assert row.majority_on is not None and row.is_minor is True
     assert facts.is_minor
     assert (facts.actor_authorization is not None) is (who == "professional")
+
+
+async def test_a_read_loads_its_document_with_the_dossier_as_the_session_would(session, rt, filed):
+    """``load_dossier_and_document``: the dossier's facts and the document's row in one
+    statement, the row exactly the session's (values and types), and the two refusals
+    in their order: no dossier, then no document of this dossier."""
+    orm = (
+        (await session.execute(select(Document).where(Document.dossier_id == filed)))
+        .scalars()
+        .first()
+    )
+    assert orm is not None
+    dossier, facts, document = await load_dossier_and_document(
+        session, dossier_id=filed, document_id=orm.id, actor=GP, today=facts_day(rt)
+    )
+    assert dossier.id == filed and facts.actor_authorization is not None
+    for column in Document.__table__.c:
+        value, expected = getattr(document, column.key), getattr(orm, column.key)
+        assert value == expected, column.key
+        assert type(value) is type(expected), column.key
+    other = (await a_dossier(session, rt)).dossier_id
+    with pytest.raises(DocumentNotFound):  # the document exists, but not in this dossier
+        await load_dossier_and_document(
+            session, dossier_id=other, document_id=orm.id, actor=GP, today=facts_day(rt)
+        )
+    with pytest.raises(DossierNotFound):
+        await load_dossier_and_document(
+            session, dossier_id=uuid.uuid4(), document_id=orm.id, actor=GP, today=facts_day(rt)
+        )
+
+
+def facts_day(rt):
+    return rt.clock.now().date()
 
 
 async def test_a_statement_takes_exactly_the_values_it_was_built_without(session, filed):

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Table, bindparam, select, true
+from sqlalchemy import BindParameter, Table, bindparam, outerjoin, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.models import Authorization, TreatingPhysician
@@ -63,17 +63,31 @@ _DOSSIER_COLUMNS = tuple(cast(Table, Dossier.__table__).c)
 # one write lock.
 _HEAD = locked_head_subquery()
 _STATE, _ROLE = _relations(Dossier.id)
-_DOSSIER_RELATIONS_AND_HEAD = DirectStatement(
-    select(
-        *_DOSSIER_COLUMNS,
-        _STATE.label("actor_authorization"),
-        _ROLE.label("actor_role"),
-        _HEAD.c.seq.label("head_seq"),
-        _HEAD.c.hash.label("head_hash"),
+
+
+def dossier_facts_select(*columns: Any, outer_join: tuple[Any, Any] | None = None) -> Any:
+    """The select behind ``load_dossier_with_facts``, with ``columns`` read alongside
+    (from ``outer_join``: a table and its ON clause) for a caller that needs something of
+    the same dossier too (``documents.loading`` adds the document read: one round trip
+    fewer per retrieval). The dossier's columns and the four above come first."""
+    tables = outerjoin(cast(Table, Dossier.__table__), _HEAD, true())
+    if outer_join is not None:
+        tables = tables.outerjoin(*outer_join)
+    return (
+        select(
+            *_DOSSIER_COLUMNS,
+            _STATE.label("actor_authorization"),
+            _ROLE.label("actor_role"),
+            _HEAD.c.seq.label("head_seq"),
+            _HEAD.c.hash.label("head_hash"),
+            *columns,
+        )
+        .select_from(tables)
+        .where(Dossier.id == bindparam("dossier_id"))
     )
-    .outerjoin(_HEAD, true())
-    .where(Dossier.id == bindparam("dossier_id"))
-)
+
+
+_DOSSIER_RELATIONS_AND_HEAD = DirectStatement(dossier_facts_select())
 
 
 async def load_dossier_facts(
@@ -95,17 +109,33 @@ async def load_dossier_with_facts(
     """``get_dossier`` and ``load_dossier_facts`` in one query: the API's reads and
     deposits need both first, and each round trip to the database costs more CPU than
     the policy's whole decision."""
+    row, facts = await load_dossier_row_with_facts(
+        session, _DOSSIER_RELATIONS_AND_HEAD, {}, dossier_id=dossier_id, actor=actor, today=today
+    )
+    return cast(DossierRecord, row), facts
+
+
+async def load_dossier_row_with_facts(
+    session: AsyncSession,
+    statement: DirectStatement,
+    parameters: dict[str, Any],
+    *,
+    dossier_id: uuid.UUID,
+    actor: Actor,
+    today: date,
+) -> tuple[Any, DossierFacts]:
+    """``load_dossier_with_facts`` with ``statement``, built by ``dossier_facts_select``
+    and bound with ``parameters`` besides the dossier and the actor: (its row, the facts).
+    The row is the dossier's columns and more, which nothing reads as the dossier's."""
     # Only a professional has relations to look up: NULL matches no row for the others.
     professional_id = actor.id if actor.kind in _PROFESSIONAL_KINDS else None
-    parameters = {"dossier_id": dossier_id, "professional_id": professional_id}
-    row = await _DOSSIER_RELATIONS_AND_HEAD.first(session, parameters)
+    bound = {"dossier_id": dossier_id, "professional_id": professional_id, **parameters}
+    row = await statement.first(session, bound)
     if row is None:
         raise DossierNotFound(what="DMP")
     remember_locked_head(session, dossier_id, row.head_seq, row.head_hash)
-    # The row is the dossier's columns and four more, which nothing reads as the dossier's.
     dossier = cast(DossierRecord, row)
-    state, role = row.actor_authorization, row.actor_role
-    return dossier, _facts(dossier, actor, state, role, today)
+    return row, _facts(dossier, actor, row.actor_authorization, row.actor_role, today)
 
 
 def _facts(

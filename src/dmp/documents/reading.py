@@ -11,8 +11,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import enforce
-from dmp.access.facts import load_dossier_with_facts
 from dmp.documents import repository, storage
+from dmp.documents.loading import load_dossier_and_document
 from dmp.documents.models import DocumentRecord
 from dmp.documents.records import HOLDER_SIDE, facts_of, to_out
 from dmp.documents.schemas import (
@@ -37,10 +37,13 @@ async def _read(
     document_id: uuid.UUID,
     doctor_present: bool,
 ) -> tuple[DossierRecord, DocumentRecord, Decision]:
-    dossier, facts = await load_dossier_with_facts(
-        session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
+    dossier, facts, document = await load_dossier_and_document(
+        session,
+        dossier_id=dossier_id,
+        document_id=document_id,
+        actor=actor,
+        today=rt.clock.now().date(),
     )
-    document = await repository.read_document_record(session, dossier_id, document_id)
     decision = await enforce(
         session,
         rt=rt,

@@ -28,14 +28,17 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from dmp.audit.service import CARRIED_TRACE_CTES, take_carried_trace
 from dmp.db.direct import DirectStatement, insert_rows
 from dmp.documents.errors import DocumentNotFound
 from dmp.documents.models import Document, DocumentMetadataVersion, DocumentRecord, Selection
 from dmp.documents.records import PATIENT_AUTHORED_CATEGORY, fold, snapshot, types_in_category
 from dmp.documents.schemas import AuthorKind, DocumentSearch, SortKey
+from dmp.errors import TraceUnavailable
 from dmp.policy import Actor, DocumentFilter, DocumentStatus, Visibility
 
 FLAG_COLUMNS: dict[Visibility, InstrumentedAttribute[bool]] = {
@@ -57,12 +60,7 @@ _DOCUMENT_FOR_UPDATE = _DOCUMENT.with_for_update()
 # Every column of the table, loaded as a Core row (``DocumentRecord``) where nothing is
 # changed: building ORM objects cost more than running the query. Reads and searches
 # run on the driver (``db.direct``): they are the API's hottest statements.
-_DOCUMENT_COLUMNS = tuple(Document.__table__.c)
-_DOCUMENT_RECORD = DirectStatement(
-    select(*_DOCUMENT_COLUMNS).where(
-        Document.dossier_id == bindparam("dossier_id"), Document.id == bindparam("document_id")
-    )
-)
+DOCUMENT_COLUMNS = tuple(Document.__table__.c)
 
 
 async def get_document(
@@ -74,17 +72,6 @@ async def get_document(
     if document is None:
         raise DocumentNotFound()
     return document
-
-
-async def read_document_record(
-    session: AsyncSession, dossier_id: uuid.UUID, document_id: uuid.UUID
-) -> DocumentRecord:
-    """``get_document`` for reading only."""
-    parameters = {"dossier_id": dossier_id, "document_id": document_id}
-    row = await _DOCUMENT_RECORD.first(session, parameters)
-    if row is None:
-        raise DocumentNotFound()
-    return cast(DocumentRecord, row)
 
 
 async def versions_of(
@@ -152,7 +139,7 @@ async def insert_new_version(
     session) and its first metadata version: two statements on the driver, where the
     session's flush of two new objects cost more than a deposit's trace and both
     inserts together. ``IntegrityError`` if its unique id or version is taken."""
-    values = {column.key: getattr(document, column.key) for column in _DOCUMENT_COLUMNS}
+    values = {column.key: getattr(document, column.key) for column in DOCUMENT_COLUMNS}
     await _INSERT_DOCUMENT.run(session, values)
     await _INSERT_VERSION.run(session, _version_values(document, change=change, actor=actor, at=at))
 
@@ -329,14 +316,16 @@ def _search_statement(
     array: bool,
     with_selected: bool,
     keyset: bool,
+    carrying_trace: bool = False,
 ) -> DirectStatement:
     """Memoised like ``visible_clause``: the dossier and the keyset position are bound at
     execution, and the same few (filter, query) pairs come back on search after search
     (a first visit's two-year window is the same for every patient seen that day), each
-    compiled once per dialect by the ``DirectStatement``."""
+    compiled once per dialect by the ``DirectStatement``. ``carrying_trace``: with the
+    search's trace as CTEs (``audit.service.take_carried_trace``)."""
     column = sort_column(query.sort)
     selected = _selection_exists() if with_selected else false()
-    statement = select(*_DOCUMENT_COLUMNS, selected.label("selected")).where(
+    statement = select(*DOCUMENT_COLUMNS, selected.label("selected")).where(
         Document.dossier_id == bindparam("dossier_id"),
         visible_clause(document_filter, array=array),
         *search_clauses(query),
@@ -347,6 +336,8 @@ def _search_statement(
         )
     elif query.offset:
         statement = statement.offset(query.offset)
+    if carrying_trace:
+        statement = statement.add_cte(*CARRIED_TRACE_CTES)
     return DirectStatement(
         statement.order_by(column.desc(), Document.id.desc()).limit(query.limit + 1)
     )
@@ -362,18 +353,28 @@ async def search(
     with_selected: bool,
 ) -> list[tuple[DocumentRecord, bool]]:
     """One page (``query.limit`` + 1 rows, so the caller knows whether more follow),
-    newest first; ``after`` is the keyset position of the previous page's last row."""
+    newest first; ``after`` is the keyset position of the previous page's last row.
+    The search's trace, if left for it (``enforce(carry_trace=True)``), goes in with it:
+    no rows without the trace."""
+    trace = take_carried_trace(session)
     statement = _search_statement(
         document_filter,
         query if query.cursor is None else query.model_copy(update={"cursor": None}),
         array=_is_postgresql(session),
         with_selected=with_selected,
         keyset=after is not None,
+        carrying_trace=trace is not None,
     )
     parameters: dict[str, Any] = {"dossier_id": dossier_id}
     if after is not None:
         parameters["after_at"], parameters["after_id"] = after
-    rows = await statement.all(session, parameters)
+    if trace is None:
+        rows = await statement.all(session, parameters)
+    else:
+        try:
+            rows = await statement.all(session, {**parameters, **trace})
+        except SQLAlchemyError as error:
+            raise TraceUnavailable() from error
     return [(cast(DocumentRecord, row), bool(row.selected)) for row in rows]
 
 
