@@ -28,6 +28,7 @@ from dmp.fhir.deps import Credential, FhirRuntime, Session
 from dmp.fhir.errors import UnknownPatient
 from dmp.fhir.http import FhirResponse, read_resource, refusal_response, validate_with_models
 from dmp.fhir.ids import document_id
+from dmp.fhir.inline_content import decode_contents
 from dmp.fhir.mappers.document_reference import instant
 from dmp.fhir.mappers.provide import Deposit, Subject
 from dmp.fhir.security import CheckedCredential
@@ -230,7 +231,7 @@ async def _read_bundle(request: Request, _checked: CheckedCredential) -> _ReadBu
     refused for its body still uses its assertion up."""
     try:
         bundle = await read_resource(request, expected="Bundle")
-        validate_with_models(bundle)
+        validate_with_models(decode_contents(bundle))  # each content decoded once
         return _ReadBundle(read_plan(bundle), None)
     except Exception as error:
         return _ReadBundle(None, error)

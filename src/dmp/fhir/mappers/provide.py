@@ -28,6 +28,7 @@ from dmp.fhir.codes import (
 )
 from dmp.fhir.errors import InvalidElement, RequiredElement, UnknownPatient, UnsupportedElement
 from dmp.fhir.ids import parse_document_id
+from dmp.fhir.inline_content import DecodedBase64
 from dmp.fhir.mappers.document_reference import unique_id_of
 from dmp.fhir.search_params import PARIS
 from dmp.policy import Visibility
@@ -244,6 +245,8 @@ def content_of(
         encoded = binary.get("data")
     if not encoded:
         raise required(f"{where}.data", "le contenu du document", "the document's content")
+    if isinstance(encoded, DecodedBase64):  # decoded before validation (fhir.inline_content)
+        return attachment, encoded.decoded, str(url) if url else None
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
