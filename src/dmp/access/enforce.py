@@ -33,13 +33,8 @@ async def enforce(
     target: str | None = None,
     facts: DossierFacts | None = None,
     doctor_present: bool = False,
-    carry_trace: bool = False,
 ) -> Decision:
-    """Decides, traces (allowed or denied) and raises ``AccessDenied`` on a denial.
-
-    ``carry_trace``: an allowed read's trace may be written by the caller's very next
-    statement (``audit.service.take_carried_trace``; the documents search does so), one
-    round trip fewer; a denial's trace is written here, always."""
+    """Decides, traces (allowed or denied) and raises ``AccessDenied`` on a denial."""
     facts = facts or await load_dossier_facts(
         session, dossier=dossier, actor=actor, today=rt.clock.now().date()
     )
@@ -62,7 +57,6 @@ async def enforce(
         matrix_version=rt.matrix.version if document is not None else None,
         secret_detail=reason,
         data_key=data_key,
-        carry=carry_trace and decision.allowed,
     )
     if not decision.allowed:
         error = AccessDenied(reason=decision.reason.value, action=action.value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -15,16 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dmp.audit.chain import GENESIS, trace_hash
 from dmp.audit.models import Trace, TraceHead
 from dmp.crypto import DataKey
-from dmp.db.direct import (
-    DeferredWrite,
-    DirectStatement,
-    can_defer,
-    column_parameters,
-    defer_write,
-    flush_pending,
-    insert_rows,
-    take_deferred,
-)
+from dmp.db.direct import DirectStatement, column_parameters, flush_pending, insert_rows
 from dmp.errors import TraceUnavailable
 from dmp.policy import Actor, ActorKind, Decision
 
@@ -55,30 +45,12 @@ _UPDATE_HEAD = DirectStatement(
 )
 # PostgreSQL runs both in one statement (one round trip fewer on every read): the trace
 # inserted by a data-modifying CTE, the head moved by the UPDATE; all or nothing.
-_NEW_TRACE = insert(_TRACE).values(column_parameters(_TRACE, prefix="new_"))
-_MOVE_HEAD = (
+_APPEND_PG = DirectStatement(
     update(_HEAD)
     .where(_HEAD.c.dossier_id == bindparam("head_dossier_id"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    .add_cte(insert(_TRACE).values(column_parameters(_TRACE, prefix="new_")).cte("new_trace"))
 )
-_APPEND_PG = DirectStatement(_MOVE_HEAD.add_cte(_NEW_TRACE.cte("new_trace")))
-# Or both carried by the read's own statement (``record_trace(carry=True)``, then
-# ``take_carried_trace``): a search is built with these CTEs and returns its rows only if
-# the trace went in with them. One round trip fewer again, on every search.
-CARRIED_TRACE_CTES = (_NEW_TRACE.cte("new_trace"), _MOVE_HEAD.cte("moved_head"))
-_CARRIED = "trace"
-
-
-def _unavailable(_error: Exception) -> Exception:
-    return TraceUnavailable()
-
-
-def take_carried_trace(session: AsyncSession) -> Mapping[str, Any] | None:
-    """The parameters of the trace ``record_trace(carry=True)`` left for the next
-    statement, which must then be built with ``CARRIED_TRACE_CTES`` and must raise
-    ``TraceUnavailable`` if it fails; None if no trace waits (SQLite, a first trace…)."""
-    return take_deferred(session, _CARRIED)
-
 
 # The head read (on PostgreSQL, locked) ahead of time by the query that loads the
 # dossier (``access.facts``): it saves the append its own SELECT (… FOR UPDATE), one
@@ -205,14 +177,9 @@ async def record_trace(
     matrix_version: str | None = None,
     secret_detail: str | None = None,
     data_key: DataKey | None = None,
-    carry: bool = False,
 ) -> None:
     """Appends one trace to the dossier's chain. Raises ``TraceUnavailable`` if it cannot:
-    the caller's operation (a read included) must then fail.
-
-    ``carry``: the caller's next statement may carry the append (``take_carried_trace``);
-    where it cannot be deferred (``db.direct.can_defer``), or when the dossier has no
-    trace yet, it is made now as usual."""
+    the caller's operation (a read included) must then fail."""
     try:
         await _append(
             session,
@@ -225,7 +192,6 @@ async def record_trace(
             matrix_version=matrix_version,
             secret_detail=secret_detail,
             data_key=data_key,
-            carry=carry,
         )
     except SQLAlchemyError as exc:
         raise TraceUnavailable() from exc
@@ -243,10 +209,8 @@ async def _append(
     matrix_version: str | None,
     secret_detail: str | None,
     data_key: DataKey | None,
-    carry: bool,
 ) -> None:
-    # Pending ORM changes go first (the trace may follow a dossier created just before),
-    # and a trace left for a statement that has not come (the chain stays in order).
+    # Pending ORM changes go first (the trace may follow a dossier created just before).
     await flush_pending(session)
     known, head = _take_locked_head(session, dossier_id)
     if not known:
@@ -274,11 +238,7 @@ async def _append(
     )
     if head is not None and session.get_bind().dialect.name == "postgresql":
         parameters = {f"new_{key}": value for key, value in row.items()}
-        parameters["head_dossier_id"] = dossier_id
-        if carry and can_defer(session):
-            defer_write(session, DeferredWrite(_CARRIED, _APPEND_PG, parameters, _unavailable))
-            return
-        await _APPEND_PG.run(session, parameters)
+        await _APPEND_PG.run(session, {**parameters, "head_dossier_id": dossier_id})
         return
     await _INSERT_TRACE.run(session, row)
     head_row = {"seq": row["seq"], "hash": row["hash"]}

@@ -26,18 +26,10 @@ invalidated as SQLAlchemy would), and the statements themselves. What is lost: t
 Only statements whose parameters are all scalar take this path (an ``IN`` over a list
 given at execution would change the SQL from call to call); the values a statement was
 built with (a search's status list, its date window) are part of its compiled form.
-A write may also be *deferred* (``defer_write``, PostgreSQL only): left for the next
-statement to carry as data-modifying CTEs, one round trip instead of two. A search
-carries its own trace this way (``audit.service``): all or nothing, in one statement, so
-the rows come back only if the trace was written. A deferred write nobody carries is made
-on its own before any other statement on the driver, before a flush
-(``flush_pending``), and before the unit of work commits; a commit that would leave one
-behind fails (``before_commit``), so a deferred write is never lost to a commit.
-
 ``tests/db/test_direct.py`` checks on both databases that searches and the dossier's load
 give the very rows (values and Python types) the session gives, that errors and
-savepoints behave as through the session, that deferred writes are carried or made,
-and that a read whose trace cannot be written still fails.
+savepoints behave as through the session, and that a read whose trace cannot be
+written still fails.
 """
 
 from __future__ import annotations
@@ -47,11 +39,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Table, bindparam, event, insert
+from sqlalchemy import BindParameter, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -119,8 +110,6 @@ class DirectStatement:
         return compiled
 
     async def all(self, session: AsyncSession, parameters: Mapping[str, Any]) -> list[Any]:
-        if _DEFERRED in session.info:  # not carried by this statement: made first
-            await run_deferred(session)
         connection = await session.connection()  # begins the transaction if needed
         sync = connection.sync_connection
         assert sync is not None
@@ -174,89 +163,10 @@ def insert_rows(table: Table) -> DirectStatement:
 
 async def flush_pending(session: AsyncSession) -> None:
     """Flushes the session's pending ORM changes, if there are any, before statements on
-    the driver that may depend on them (a trace after the dossier it belongs to), and
-    makes a deferred write nobody carried. An ``AsyncSession.flush`` with nothing to do
-    still costs a greenlet hop, on every read."""
-    if _DEFERRED in session.info:
-        await run_deferred(session)
+    the driver that may depend on them (a trace after the dossier it belongs to). An
+    ``AsyncSession.flush`` with nothing to do still costs a greenlet hop, on every read."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-
-
-# -- deferred writes ---------------------------------------------------------------------
-
-_DEFERRED = "dmp_deferred_write"
-
-
-@dataclass(frozen=True, slots=True)
-class DeferredWrite:
-    """A write (PostgreSQL) left for the next statement to carry: ``ctes`` are what a
-    carrying statement was built with (``Select.add_cte``), ``alone`` the same write as a
-    statement of its own, both bound with ``parameters``. ``failed`` turns the write's
-    failure into the caller's error (a trace's: ``TraceUnavailable``)."""
-
-    kind: str
-    alone: DirectStatement
-    parameters: Mapping[str, Any]
-    failed: Callable[[Exception], Exception]
-
-
-def can_defer(session: AsyncSession) -> bool:
-    """Whether a write may be deferred now: on PostgreSQL, with none waiting, in a
-    transaction already begun, and in its outermost level (a savepoint rolled back later
-    must not take with it a write made before the savepoint began)."""
-    sync = session.sync_session
-    return (
-        _DEFERRED not in session.info
-        and sync.get_transaction() is not None
-        and sync.get_nested_transaction() is None
-        and session.get_bind().dialect.name == "postgresql"
-    )
-
-
-def defer_write(session: AsyncSession, write: DeferredWrite) -> None:
-    """Leaves ``write`` for the next statement (``can_defer`` must be true)."""
-    if not can_defer(session):
-        raise RuntimeError("this write cannot be deferred here (db.direct.can_defer)")
-    session.info[_DEFERRED] = (session.sync_session.get_transaction(), write)
-
-
-def take_deferred(session: AsyncSession, kind: str) -> Mapping[str, Any] | None:
-    """The parameters of the deferred write of ``kind``, for the statement about to carry
-    it (which then owns it: its failure is the write's), or None."""
-    waiting = session.info.get(_DEFERRED)
-    if waiting is None or waiting[1].kind != kind or not _still_open(session, waiting[0]):
-        return None
-    del session.info[_DEFERRED]
-    write: DeferredWrite = waiting[1]
-    return write.parameters
-
-
-async def run_deferred(session: AsyncSession) -> None:
-    """Makes the deferred write on its own, if one waits (see ``defer_write``)."""
-    waiting = session.info.pop(_DEFERRED, None)
-    if waiting is None or not _still_open(session, waiting[0]):
-        return  # its transaction was rolled back, and the write with it
-    write: DeferredWrite = waiting[1]
-    try:
-        await write.alone.run(session, write.parameters)
-    except Exception as error:
-        raise write.failed(error) from error
-
-
-def _still_open(session: AsyncSession, transaction: Any) -> bool:
-    current = session.sync_session.get_transaction()
-    return current is transaction and current is not None and current.is_active
-
-
-@event.listens_for(Session, "before_commit")
-def _no_commit_leaves_a_deferred_write(session: Session) -> None:
-    # The unit of work makes a waiting write before it commits; a commit by any other
-    # path must not leave one behind (a read's trace): it fails instead.
-    waiting = session.info.get(_DEFERRED)
-    outermost = session.get_nested_transaction() is None  # not a savepoint's release
-    if waiting is not None and outermost and waiting[0] is session.get_transaction():
-        raise RuntimeError("commit with a deferred write not made (db.direct.run_deferred)")
 
 
 async def _fetch(adapted: Any, sql: str, values: list[Any]) -> list[Any]:

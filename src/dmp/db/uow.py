@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dmp.db.direct import run_deferred
 from dmp.errors import DmpError
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -39,11 +38,9 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
     async with factory() as session:
         try:
             yield session
-            await run_deferred(session)  # a write left for a statement that never came
             await session.commit()
         except DmpError as error:
             if error.keep_changes:
-                await run_deferred(session)
                 await session.commit()
             else:
                 await session.rollback()

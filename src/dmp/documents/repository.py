@@ -28,17 +28,14 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from dmp.audit.service import CARRIED_TRACE_CTES, take_carried_trace
 from dmp.db.direct import DirectStatement, insert_rows
 from dmp.documents.errors import DocumentNotFound
 from dmp.documents.models import Document, DocumentMetadataVersion, DocumentRecord, Selection
 from dmp.documents.records import PATIENT_AUTHORED_CATEGORY, fold, snapshot, types_in_category
 from dmp.documents.schemas import AuthorKind, DocumentSearch, SortKey
-from dmp.errors import TraceUnavailable
 from dmp.policy import Actor, DocumentFilter, DocumentStatus, Visibility
 
 FLAG_COLUMNS: dict[Visibility, InstrumentedAttribute[bool]] = {
@@ -316,13 +313,11 @@ def _search_statement(
     array: bool,
     with_selected: bool,
     keyset: bool,
-    carrying_trace: bool = False,
 ) -> DirectStatement:
     """Memoised like ``visible_clause``: the dossier and the keyset position are bound at
     execution, and the same few (filter, query) pairs come back on search after search
     (a first visit's two-year window is the same for every patient seen that day), each
-    compiled once per dialect by the ``DirectStatement``. ``carrying_trace``: with the
-    search's trace as CTEs (``audit.service.take_carried_trace``)."""
+    compiled once per dialect by the ``DirectStatement``."""
     column = sort_column(query.sort)
     selected = _selection_exists() if with_selected else false()
     statement = select(*DOCUMENT_COLUMNS, selected.label("selected")).where(
@@ -336,8 +331,6 @@ def _search_statement(
         )
     elif query.offset:
         statement = statement.offset(query.offset)
-    if carrying_trace:
-        statement = statement.add_cte(*CARRIED_TRACE_CTES)
     return DirectStatement(
         statement.order_by(column.desc(), Document.id.desc()).limit(query.limit + 1)
     )
@@ -353,28 +346,18 @@ async def search(
     with_selected: bool,
 ) -> list[tuple[DocumentRecord, bool]]:
     """One page (``query.limit`` + 1 rows, so the caller knows whether more follow),
-    newest first; ``after`` is the keyset position of the previous page's last row.
-    The search's trace, if left for it (``enforce(carry_trace=True)``), goes in with it:
-    no rows without the trace."""
-    trace = take_carried_trace(session)
+    newest first; ``after`` is the keyset position of the previous page's last row."""
     statement = _search_statement(
         document_filter,
         query if query.cursor is None else query.model_copy(update={"cursor": None}),
         array=_is_postgresql(session),
         with_selected=with_selected,
         keyset=after is not None,
-        carrying_trace=trace is not None,
     )
     parameters: dict[str, Any] = {"dossier_id": dossier_id}
     if after is not None:
         parameters["after_at"], parameters["after_id"] = after
-    if trace is None:
-        rows = await statement.all(session, parameters)
-    else:
-        try:
-            rows = await statement.all(session, {**parameters, **trace})
-        except SQLAlchemyError as error:
-            raise TraceUnavailable() from error
+    rows = await statement.all(session, parameters)
     return [(cast(DocumentRecord, row), bool(row.selected)) for row in rows]
 
 

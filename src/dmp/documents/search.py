@@ -76,10 +76,8 @@ async def authorize_listing(
     doctor_present: bool = False,
     target: str | None = None,
     facts: DossierFacts | None = None,
-    carry_trace: bool = False,
 ) -> tuple[DocumentFilter, Decision]:
-    """Decides and traces the search as a whole, and returns the rule as a filter
-    (``carry_trace``: see ``enforce``)."""
+    """Decides and traces the search as a whole, and returns the rule as a filter."""
     facts = facts or await load_dossier_facts(
         session, dossier=dossier, actor=actor, today=rt.clock.now().date()
     )
@@ -92,7 +90,6 @@ async def authorize_listing(
         facts=facts,
         target=target,
         doctor_present=doctor_present,
-        carry_trace=carry_trace,
     )
     listing = document_filter(actor, facts, context_for(rt, doctor_present=doctor_present))
     if isinstance(listing, Decision):  # pragma: no cover - enforce refused it already
@@ -125,15 +122,8 @@ async def search_documents(
     dossier, facts = await load_dossier_with_facts(
         session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
     )
-    # The search's statement carries its trace (PostgreSQL): nothing runs in between.
     listing, decision = await authorize_listing(
-        session,
-        rt=rt,
-        actor=actor,
-        dossier=dossier,
-        doctor_present=doctor_present,
-        facts=facts,
-        carry_trace=True,
+        session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present, facts=facts
     )
     rows = await repository.search(
         session,
