@@ -131,6 +131,10 @@ async def test_the_dossier_row_reads_as_the_orm_dossier(session, rt, who):
     assert (facts.actor_authorization is not None) is (who == "professional")
 
 
+def facts_day(rt):
+    return rt.clock.now().date()
+
+
 async def test_a_read_loads_its_document_with_the_dossier_as_the_session_would(session, rt, filed):
     """``load_dossier_and_document``: the dossier's facts and the document's row in one
     statement, the row exactly the session's (values and types), and the two refusals
@@ -158,10 +162,6 @@ async def test_a_read_loads_its_document_with_the_dossier_as_the_session_would(s
         await load_dossier_and_document(
             session, dossier_id=uuid.uuid4(), document_id=orm.id, actor=GP, today=facts_day(rt)
         )
-
-
-def facts_day(rt):
-    return rt.clock.now().date()
 
 
 async def test_a_statement_takes_exactly_the_values_it_was_built_without(session, filed):
