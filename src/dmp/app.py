@@ -18,6 +18,7 @@ from dmp.errors import DmpError
 from dmp.kit.clock import Clock
 from dmp.portals.headers import SecurityHeaders
 from dmp.runtime import build_runtime
+from dmp.web.direct_routes import DirectRoutes
 from dmp.web.rendering import render_error
 
 
@@ -65,16 +66,19 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     from dmp.auth.endpoints import router as auth_router
     from dmp.feeds.endpoints import feeds_router
-    from dmp.fhir.router import fhir_router
+    from dmp.fhir.router import PREFIX, fhir_router, fhir_routes
     from dmp.fhir.security import professional_credential
     from dmp.portals.router import mount_portals
     from dmp.web.dev import dev_router
 
-    app.include_router(fhir_router(), prefix="/fhir")
+    fhir = fhir_router()
+    app.include_router(fhir, prefix=PREFIX)
     app.include_router(feeds_router(professional_credential), prefix="/feeds")
     app.include_router(auth_router)
     app.include_router(dev_router)
     mount_portals(app)
+    # Innermost, so that every other middleware sees the requests it serves (decision 0007).
+    app.add_middleware(DirectRoutes, routes=fhir_routes(fhir))
     app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     return app
 
