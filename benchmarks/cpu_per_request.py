@@ -6,7 +6,13 @@ cores: a steady number to compare two versions of the code by, where the HTTP ha
 (``python -m benchmarks``) measures the whole server under load. ``--profile`` writes a
 cProfile of the measured requests (open it with ``python -m pstats``).
 
+``--alternate`` compares the application with and without ``DirectRoutes`` (decision
+0007): the two, and an empty ASGI app that measures the test client's own share, take
+turns in batches of 40 requests in the same process, so that a VM whose speed drifts
+within a minute slows all three alike.
+
     python -m benchmarks.cpu_per_request [--databases sqlite,postgresql] [--requests 2000]
+        [--alternate]
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope
+from starlette.types import Send as ASGISend
 
 from benchmarks.harness.comparison import build_comparison_set, make_pdf
 from benchmarks.harness.credentials import Credentials, sign_batch
@@ -35,6 +44,7 @@ from dmp.app import create_app
 from dmp.config import Settings
 from dmp.db.engine import create_engine
 from dmp.runtime import build_runtime
+from dmp.web.direct_routes import DirectRoutes
 
 WORKLOADS = (SEARCH, RETRIEVE, PROVIDE)
 
@@ -59,16 +69,13 @@ def _reference_ms() -> float:
     return best
 
 
-async def _measure(
-    client: httpx.AsyncClient,
-    requests: list[Request],
-    bodies: dict[str, bytes],
-    tokens: list[bytes],
-    profile: cProfile.Profile | None,
-) -> tuple[float, float]:
-    """(CPU ms, wall ms) per request over ``tokens``, cycling through ``requests``."""
+Send = Callable[[httpx.AsyncClient, int], Awaitable[None]]
 
-    async def one(index: int) -> None:
+
+def _sender(requests: list[Request], bodies: dict[str, bytes], tokens: list[bytes]) -> Send:
+    """Sends request ``index`` (cycling through ``requests``) with assertion ``index``."""
+
+    async def one(client: httpx.AsyncClient, index: int) -> None:
         request = requests[index % len(requests)]
         headers = dict(request.headers)
         headers["Authorization"] = f"Bearer {tokens[index].decode()}"
@@ -79,21 +86,70 @@ async def _measure(
         if answer.status_code >= 300:
             raise RuntimeError(f"{request.path}: {answer.status_code} {answer.text[:300]}")
 
-    warmup = min(50, len(tokens) // 5)
+    return one
+
+
+async def _measure(
+    client: httpx.AsyncClient, send: Send, count: int, profile: cProfile.Profile | None
+) -> tuple[float, float]:
+    """(CPU ms, wall ms) per request over ``count`` requests."""
+    warmup = min(50, count // 5)
     for index in range(warmup):
-        await one(index)
+        await send(client, index)
     cpu, wall = time.process_time(), time.perf_counter()
     if profile:
         profile.enable()
-    for index in range(warmup, len(tokens)):
-        await one(index)
+    for index in range(warmup, count):
+        await send(client, index)
     if profile:
         profile.disable()
-    count = len(tokens) - warmup
+    count -= warmup
     return (
         (time.process_time() - cpu) * 1000 / count,
         (time.perf_counter() - wall) * 1000 / count,
     )
+
+
+_BATCH = 40
+
+
+async def _empty_app(scope: Scope, receive: Receive, send: ASGISend) -> None:
+    """Reads the body and answers ``{}``: what is left is the test client's own CPU."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+async def _alternate(
+    clients: dict[str, httpx.AsyncClient], send: Send, count: int
+) -> dict[str, float]:
+    """CPU µs per request of each client, the clients taking turns by batches (in
+    reversed order every other round), after a warm-up of one batch each."""
+    index = 0
+    for client in clients.values():
+        for _ in range(_BATCH):
+            await send(client, index)
+            index += 1
+    spent = dict.fromkeys(clients, 0.0)
+    rounds = max(1, (count - index) // (_BATCH * len(clients)))
+    for turn in range(rounds):
+        names = list(clients) if turn % 2 == 0 else list(reversed(clients))
+        for name in names:
+            started = time.process_time()
+            for _ in range(_BATCH):
+                await send(clients[name], index)
+                index += 1
+            spent[name] += time.process_time() - started
+    return {name: total * 1e6 / (rounds * _BATCH) for name, total in spent.items()}
+
+
+def _without_direct_routes(settings: Settings) -> FastAPI:
+    app = create_app(settings)
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not DirectRoutes]
+    return app
 
 
 async def _database(kind: str, options: argparse.Namespace, say: Callable[[str], None]) -> None:
@@ -121,28 +177,46 @@ async def _database(kind: str, options: argparse.Namespace, say: Callable[[str],
         plans = Workloads(
             comparison, first_visit_since(datetime.now(UTC).date()), make_pdf(100 * 1024)
         )
-        transport = httpx.ASGITransport(app=app)
         base = settings.public_base_url
-        async with httpx.AsyncClient(transport=transport, base_url=base) as client:
-            for workload in options.workloads:
-                plan = plans.plan(workload)
-                tokens = sign_batch(
-                    credentials.keys, base, f"{workload}-{os.getpid()}", options.requests
-                )
-                profile = cProfile.Profile() if options.profile else None
-                before = _reference_ms()
-                cpu, wall = await _measure(client, plan.requests, plan.bodies, tokens, profile)
-                reference = (before + _reference_ms()) / 2
+        apps: dict[str, ASGIApp] = {"direct": app}
+        if options.alternate:
+            apps |= {"fastapi": _without_direct_routes(settings), "client": _empty_app}
+        clients = {
+            name: httpx.AsyncClient(transport=httpx.ASGITransport(app=one), base_url=base)
+            for name, one in apps.items()
+        }
+        for workload in options.workloads:
+            plan = plans.plan(workload)
+            count = options.requests * len(clients)
+            tokens = sign_batch(credentials.keys, base, f"{workload}-{os.getpid()}", count)
+            send = _sender(plan.requests, plan.bodies, tokens)
+            if options.alternate:
+                per = await _alternate(clients, send, count)
+                direct, fastapi = per["direct"] - per["client"], per["fastapi"] - per["client"]
                 say(
-                    f"{kind:10} {workload:8} CPU {cpu:6.2f} ms/request, wall {wall:6.2f} ms, "
-                    f"{cpu / reference:5.3f} × reference ({reference:.2f} ms)"
+                    f"{kind:10} {workload:8} server CPU without DirectRoutes {fastapi:6.0f} µs, "
+                    f"with {direct:6.0f} µs: {direct / fastapi:5.3f} "
+                    f"(client {per['client']:.0f} µs)"
                 )
-                if profile:
-                    path = Path(options.profile) / f"{kind}-{workload}.prof"
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    profile.dump_stats(path)
-                    say(f"{'':10} profile: {path}")
-        await app.state.engine.dispose()
+                continue
+            profile = cProfile.Profile() if options.profile else None
+            before = _reference_ms()
+            cpu, wall = await _measure(clients["direct"], send, count, profile)
+            reference = (before + _reference_ms()) / 2
+            say(
+                f"{kind:10} {workload:8} CPU {cpu:6.2f} ms/request, wall {wall:6.2f} ms, "
+                f"{cpu / reference:5.3f} × reference ({reference:.2f} ms)"
+            )
+            if profile:
+                path = Path(options.profile) / f"{kind}-{workload}.prof"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                profile.dump_stats(path)
+                say(f"{'':10} profile: {path}")
+        for client in clients.values():
+            await client.aclose()
+        for one in apps.values():
+            if isinstance(one, FastAPI):
+                await one.state.engine.dispose()
     finally:
         await database.drop()
 
@@ -154,6 +228,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="per workload (1,000)")
     parser.add_argument("--pg", default=DEFAULT_PG_ADMIN, help="admin URL of PostgreSQL")
     parser.add_argument("--profile", help="a folder for cProfile files")
+    parser.add_argument(
+        "--alternate",
+        action="store_true",
+        help="with and without DirectRoutes, taking turns (decision 0007)",
+    )
     options = parser.parse_args()
     options.workloads = options.workloads.split(",")
     for kind in options.databases.split(","):

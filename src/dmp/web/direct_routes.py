@@ -44,9 +44,11 @@ _REQUEST_SLOT = 0
 
 @dataclass(frozen=True, slots=True)
 class _Call:
+    # A coroutine function, or for an async generator its context manager factory: the
+    # manager is entered now and exited before the response.
     function: Callable[..., Any]
     arguments: tuple[tuple[str, int], ...]  # (keyword, slot)
-    exits_after: bool  # an async generator: entered now, exited before the response
+    exits_after: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ class _Plan:
 class _Route:
     route: APIRoute
     methods: frozenset[str]
-    path: re.Pattern[str]
+    pattern: re.Pattern[str]
     parameters: tuple[str, ...]  # the template's names, in the order of their slots
     plan: _Plan | None  # None: FastAPI serves it
 
@@ -119,7 +121,8 @@ class _Planner:
             raise _Unservable(f"{getattr(call, '__name__', call)} is not async")
         if generator and dependant.scope != "function":
             raise _Unservable("a yield dependency whose exit FastAPI runs after the response")
-        self.calls.append(_Call(call, tuple(arguments), generator))
+        function = asynccontextmanager(call) if generator else call
+        self.calls.append(_Call(function, tuple(arguments), generator))
         slot = len(self.slots) + len(self.calls)
         self.made[key] = slot
         return slot
@@ -180,7 +183,7 @@ class DirectRoutes:
             return None
         for entry in self.routes:
             if method in entry.methods:
-                found = entry.path.match(path)
+                found = entry.pattern.match(path)
                 if found is not None:
                     return entry, found
         return None
@@ -215,7 +218,7 @@ class DirectRoutes:
                 for call in plan.calls:
                     arguments = {keyword: values[slot] for keyword, slot in call.arguments}
                     if call.exits_after:
-                        manager = asynccontextmanager(call.function)(**arguments)
+                        manager = call.function(**arguments)
                         values.append(await exits.enter_async_context(manager))
                     else:
                         values.append(await call.function(**arguments))
