@@ -74,7 +74,8 @@ def _application(events: list[str]) -> tuple[FastAPI, APIRouter]:
         # FastAPI's request handler leaves its exit stack in the scope; a plan does not.
         by = "fastapi" if "fastapi_inner_astack" in request.scope else "plan"
         body = {"name": name, "credential": credential, "unit": unit, "who": again}
-        return Recorded(body | {"by": by})
+        link = str(request.url_for("item", name=name))
+        return Recorded(body | {"by": by, "link": link})
 
     @router.get("/numbers/{number}")
     async def number(number: int) -> Response:
@@ -145,6 +146,7 @@ async def test_a_served_route_makes_fastapis_calls_in_fastapis_order():
     answers = await _both_ways("/api/items/pen", **{"x-who": "ann"})
     assert [body.pop("by") for _, body, _ in answers] == ["plan", "fastapi"]
     body = {"name": "pen", "credential": "ANN@unit", "unit": "unit", "who": "ann"}
+    body["link"] = "http://test/api/items/pen"  # request.url_for works in a planned route
     # Each dependency once (``who`` and ``unit`` are declared twice), sub-dependencies
     # first, and the function-scoped unit committed before the response is sent.
     order = ["who", "checked", "begin", "spent", "item pen", "commit", "send"]
