@@ -44,7 +44,7 @@ from dmp.app import create_app
 from dmp.config import Settings
 from dmp.db.engine import create_engine
 from dmp.runtime import build_runtime
-from dmp.web.direct_routes import DirectRoutes
+from dmp.web.direct_routes import without_direct_routes
 
 WORKLOADS = (SEARCH, RETRIEVE, PROVIDE)
 
@@ -146,12 +146,6 @@ async def _alternate(
     return {name: total * 1e6 / (rounds * _BATCH) for name, total in spent.items()}
 
 
-def _without_direct_routes(settings: Settings) -> FastAPI:
-    app = create_app(settings)
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not DirectRoutes]
-    return app
-
-
 async def _database(kind: str, options: argparse.Namespace, say: Callable[[str], None]) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"dmp-cpu-{kind}-"))
     credentials = Credentials.create(folder / "pki")
@@ -180,7 +174,7 @@ async def _database(kind: str, options: argparse.Namespace, say: Callable[[str],
         base = settings.public_base_url
         apps: dict[str, ASGIApp] = {"direct": app}
         if options.alternate:
-            apps |= {"fastapi": _without_direct_routes(settings), "client": _empty_app}
+            apps |= {"fastapi": without_direct_routes(create_app(settings)), "client": _empty_app}
         clients = {
             name: httpx.AsyncClient(transport=httpx.ASGITransport(app=one), base_url=base)
             for name, one in apps.items()

@@ -16,7 +16,7 @@ import pytest
 from dmp.app import create_app
 from dmp.cli.seed import PROFESSIONALS
 from dmp.fhir.router import PREFIX
-from dmp.web.direct_routes import DirectRoutes
+from dmp.web.direct_routes import DirectRoutes, without_direct_routes
 from tests.fhir.builders import make_pdf, new_patient, provide, provide_bundle
 
 GP = PROFESSIONALS[0].national_id
@@ -26,8 +26,7 @@ _TRANSPORT = {"date", "server", "content-length"}
 
 @pytest.fixture
 async def by_fastapi(fhir_world) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(fhir_world.server.settings)
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not DirectRoutes]
+    app = without_direct_routes(create_app(fhir_world.server.settings))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=fhir_world.server.base_url) as http:
         yield http
@@ -146,9 +145,7 @@ async def test_deposits_answer_the_same(fhir_world, by_fastapi, document):
 def test_the_hot_routes_are_served_from_plans(settings):
     app = create_app(settings)
     served = {
-        (method, route.path)
-        for route in DirectRoutes(app, **_options(app)).served()
-        for method in route.methods
+        (method, route.path) for route in DirectRoutes.of(app).served() for method in route.methods
     }
     assert {
         ("POST", ""),
@@ -167,7 +164,7 @@ def test_every_fhir_operation_is_known_to_the_plans(settings):
     app = create_app(settings)
     listed = [
         (method, PREFIX + entry.route.path)
-        for entry in DirectRoutes(app, **_options(app)).routes
+        for entry in DirectRoutes.of(app).routes
         for method in sorted(entry.methods)
     ]
     documented = [
@@ -177,7 +174,3 @@ def test_every_fhir_operation_is_known_to_the_plans(settings):
         for method in operations
     ]
     assert sorted(listed) == sorted(documented)
-
-
-def _options(app) -> dict[str, Any]:
-    return next(m for m in app.user_middleware if m.cls is DirectRoutes).kwargs

@@ -14,7 +14,7 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from dmp.web.direct_routes import DirectRoutes
+from dmp.web.direct_routes import DirectRoutes, without_direct_routes
 
 
 class Refused(Exception):
@@ -104,16 +104,6 @@ def _application(events: list[str]) -> tuple[FastAPI, APIRouter]:
     return app, router
 
 
-def _lane(app: FastAPI) -> DirectRoutes:
-    options = next(m for m in app.user_middleware if m.cls is DirectRoutes).kwargs
-    return DirectRoutes(app, **options)
-
-
-def _without_lane(app: FastAPI) -> FastAPI:
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not DirectRoutes]
-    return app
-
-
 async def _get(app: FastAPI, path: str, **headers: str) -> httpx.Response:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -122,7 +112,7 @@ async def _get(app: FastAPI, path: str, **headers: str) -> httpx.Response:
 
 def test_only_routes_a_plan_serves_exactly_are_served():
     app, _ = _application([])
-    served = {route.path for route in _lane(app).served()}
+    served = {route.path for route in DirectRoutes.of(app).served()}
     # Not: a plain def, an int path parameter, a query parameter, and a yield
     # dependency whose exit FastAPI runs after the response.
     assert served == {"/items/{name}"}
@@ -135,7 +125,7 @@ async def _both_ways(path: str, **headers: str) -> list[tuple[int, Any, list[str
         events: list[str] = []
         app, _ = _application(events)
         if not direct:
-            _without_lane(app)
+            without_direct_routes(app)
         answer = await _get(app, path, **headers)
         body = answer.json() if answer.status_code != 500 else None
         answers.append((answer.status_code, body, events))

@@ -29,6 +29,7 @@ from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException
@@ -178,6 +179,12 @@ class DirectRoutes:
         """The routes a plan serves (the rest go to FastAPI)."""
         return [entry.route for entry in self.routes if entry.plan is not None]
 
+    @classmethod
+    def of(cls, app: Starlette) -> DirectRoutes:
+        """The one ``app`` was given (``add_middleware``), built again for inspection."""
+        added: list[Any] = app.user_middleware  # Starlette's own types hide the class
+        return cls(app, **next(m for m in added if m.cls is cls).kwargs)
+
     def _match(self, method: str, path: str) -> tuple[_Route, re.Match[str]] | None:
         if not path.startswith(self._prefixes):
             return None
@@ -234,3 +241,11 @@ class DirectRoutes:
             else:
                 response = await run_in_threadpool(handler, request, error)
         await response(scope, receive, send)
+
+
+def without_direct_routes(app: Starlette) -> Starlette:
+    """``app`` with every request left to FastAPI, to compare the two (tests, benchmarks).
+    Before the first request only: Starlette builds the middleware stack then."""
+    added: list[Any] = app.user_middleware  # Starlette's own types hide the class
+    app.user_middleware = [m for m in added if m.cls is not DirectRoutes]
+    return app
