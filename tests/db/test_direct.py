@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, func, literal, select, text
+from sqlalchemy import bindparam, delete, func, literal, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from dmp.access.facts import load_dossier_with_facts
@@ -251,6 +251,50 @@ async def test_a_lost_connection_is_invalidated_and_the_pool_recovers(database_u
             assert raised.value.connection_invalidated
         async with factory() as session:
             assert await ping.scalar(session, {}) == 1
+    finally:
+        await own.dispose()
+
+
+async def test_each_transaction_of_a_session_runs_its_own_statements(database_url, monkeypatch):
+    """The connection is looked up once per transaction (a greenlet hop saved per
+    statement), and never kept past a commit or a rollback: what follows them runs in
+    the session's next transaction, which its own commit or rollback settles."""
+    own = create_engine(database_url)
+    insert_head = DirectStatement(
+        TraceHead.__table__.insert().values(
+            dossier_id=bindparam("d"), seq=bindparam("s"), hash=bindparam("h")
+        )
+    )
+    read_head = DirectStatement(select(TraceHead.seq).where(TraceHead.dossier_id == bindparam("d")))
+    kept, dropped = uuid.uuid4(), uuid.uuid4()
+    try:
+        factory = create_session_factory(own)
+        async with factory() as session:
+            lookups = []
+            original = session.connection
+
+            async def counted_connection(*args, **kwargs):
+                lookups.append(1)
+                return await original(*args, **kwargs)
+
+            monkeypatch.setattr(session, "connection", counted_connection)
+            await insert_head.run(session, {"d": kept, "s": 1, "h": "x"})
+            assert await read_head.scalar(session, {"d": kept}) == 1
+            assert await read_head.scalar(session, {"d": dropped}) is None
+            assert len(lookups) == 1  # three statements, one transaction
+            await session.commit()
+            await insert_head.run(session, {"d": dropped, "s": 1, "h": "x"})
+            assert len(lookups) == 2  # the next transaction began for it
+            assert await read_head.scalar(session, {"d": dropped}) == 1
+            await session.rollback()
+            assert await read_head.scalar(session, {"d": dropped}) is None
+            assert await read_head.scalar(session, {"d": kept}) == 1
+            assert len(lookups) == 3
+        async with factory() as session:
+            assert await read_head.scalar(session, {"d": kept}) == 1
+            assert await read_head.scalar(session, {"d": dropped}) is None
+            await session.execute(delete(TraceHead).where(TraceHead.dossier_id == kept))
+            await session.commit()
     finally:
         await own.dispose()
 

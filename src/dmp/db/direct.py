@@ -48,8 +48,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from dmp.db.sqlite_driver import OneTripConnection, run_statement
 
-Processor = Callable[[Any], Any] | None
-
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
@@ -59,7 +57,9 @@ class _Compiled:
     plan: tuple[tuple[str | None, Any], ...]
     names: frozenset[str]  # what the caller must bind
     row: Any  # a namedtuple class: rows read by attribute, like SQLAlchemy's
-    processors: tuple[Processor, ...] | None  # per result column; None: none has one
+    # (index, processor) of the result columns that have one: most (text, integers,
+    # booleans) come from the driver as they are wanted.
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
@@ -88,7 +88,7 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
         plan=tuple(plan),
         names=frozenset(required),
         row=row,
-        processors=processors if any(processors) else None,
+        processed=tuple((index, p) for index, p in enumerate(processors) if p is not None),
     )
 
 
@@ -110,7 +110,7 @@ class DirectStatement:
         return compiled
 
     async def all(self, session: AsyncSession, parameters: Mapping[str, Any]) -> list[Any]:
-        connection = await session.connection()  # begins the transaction if needed
+        connection = await _transaction_connection(session)
         sync = connection.sync_connection
         assert sync is not None
         dialect = sync.dialect
@@ -129,13 +129,16 @@ class DirectStatement:
         except Exception as error:
             await _raise_as_sqlalchemy(connection, dialect, adapted, error, compiled.sql, values)
         make = compiled.row._make
-        processors = compiled.processors
-        if processors is None:
+        processed = compiled.processed
+        if not processed:
             return [make(record) for record in records]
-        return [
-            make([p(value) if p else value for p, value in zip(processors, record, strict=True)])
-            for record in records
-        ]
+        rows = []
+        for record in records:
+            values = list(record)
+            for index, processor in processed:
+                values[index] = processor(values[index])
+            rows.append(make(values))
+        return rows
 
     async def first(self, session: AsyncSession, parameters: Mapping[str, Any]) -> Any | None:
         rows = await self.all(session, parameters)
@@ -167,6 +170,40 @@ async def flush_pending(session: AsyncSession) -> None:
     ``AsyncSession.flush`` with nothing to do still costs a greenlet hop, on every read."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
+
+
+_CONNECTION = "dmp.direct.connection"
+
+
+async def _transaction_connection(session: AsyncSession) -> AsyncConnection:
+    """The connection of the session's current transaction, beginning it if needed.
+
+    ``AsyncSession.connection`` costs a greenlet hop on every call, and a request makes
+    four or five statements in one transaction. The connection is kept in
+    ``session.info`` with the transaction it was asked for (the root one and the
+    innermost savepoint), and used again only while that very pair is current and
+    active: a commit, a rollback or a savepoint's beginning or end makes a new pair, which
+    goes through ``connection()`` again (a savepoint's ``SAVEPOINT`` is sent then)."""
+    sync_session = session.sync_session
+    current = (sync_session.get_transaction(), sync_session.get_nested_transaction())
+    kept = sync_session.info.get(_CONNECTION)
+    if (
+        kept is not None
+        and current[0] is not None
+        and kept[0] is current[0]
+        and kept[1] is current[1]
+        and current[0].is_active
+        and (current[1] is None or current[1].is_active)
+        and not kept[2].sync_connection.invalidated
+    ):
+        return cast(AsyncConnection, kept[2])
+    connection = await session.connection()  # begins the transaction if needed
+    sync_session.info[_CONNECTION] = (
+        sync_session.get_transaction(),
+        sync_session.get_nested_transaction(),
+        connection,
+    )
+    return connection
 
 
 async def _fetch(adapted: Any, sql: str, values: list[Any]) -> list[Any]:

@@ -16,7 +16,7 @@ from dmp.documents.metadata import ResolvedUpload
 from dmp.documents.models import Document, DocumentRecord
 from dmp.documents.schemas import AuthorKind, AuthorOut, DocumentIn, DocumentOut
 from dmp.policy import Actor, ActorKind, DocumentFacts, DocumentStatus, Obligation, Visibility
-from dmp.reference import document_classes, document_types, patient_categories
+from dmp.reference import DocumentType, document_classes, document_types, patient_categories
 
 # Every document the patient authored is shown under this category, whatever its type
 # (shared/reference/README.md). Checked against the reference list at import time.
@@ -56,7 +56,15 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+_NO_VISIBILITY_CODE: frozenset[Visibility] = frozenset()
+# Enum lookups by value, without the enum's call machinery (a row per listed document).
+_STATUSES = {status.value: status for status in DocumentStatus}
+_AUTHOR_KINDS_BY_VALUE = {kind.value: kind for kind in AuthorKind}
+
+
 def visibility_of(document: DocumentRecord) -> frozenset[Visibility]:
+    if not (document.masked_ps or document.invisible_patient or document.invisible_legal_reps):
+        return _NO_VISIBILITY_CODE  # most documents
     codes = set()
     if document.masked_ps:
         codes.add(Visibility.MASQUE_PS)
@@ -91,10 +99,13 @@ def facts_of(document: DocumentRecord, actor: Actor) -> DocumentFacts:
 
 
 def category_of(type_code: str, author_kind: str) -> str:
-    if author_kind == AuthorKind.PATIENT.value:
+    return _category(document_types().get(type_code), author_kind)
+
+
+def _category(known: DocumentType | None, author_kind: str) -> str:
+    if author_kind == AuthorKind.PATIENT.value or known is None:
         return PATIENT_AUTHORED_CATEGORY
-    known = document_types().get(type_code)
-    return known.patient_category if known else PATIENT_AUTHORED_CATEGORY
+    return known.patient_category
 
 
 def types_in_category(category: str) -> frozenset[str]:
@@ -117,12 +128,12 @@ def to_out(
         version=document.version,
         replaces_id=document.replaces_id,
         unique_id=document.unique_id,
-        status=DocumentStatus(document.status),
+        status=_STATUSES[document.status],
         class_code=document.class_code,
         class_display=document_classes().get(document.class_code, document.class_code),
         type_code=document.type_code,
         type_display=known.display if known else document.type_code,
-        patient_category=category_of(document.type_code, document.author_kind),
+        patient_category=_category(known, document.author_kind),
         format_code=document.format_code,
         mime=document.mime,
         size=document.size,
@@ -134,7 +145,7 @@ def to_out(
         submitted_at=document.submitted_at,
         updated_at=document.updated_at,
         author=AuthorOut(
-            kind=AuthorKind(document.author_kind),
+            kind=_AUTHOR_KINDS_BY_VALUE[document.author_kind],
             id=document.author_id,
             name=document.author_name,
             profession=document.author_profession,

@@ -9,10 +9,10 @@ traced like any other. Nothing is cached by intermediaries (``private, no-cache`
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC
 from email.utils import format_datetime
 
+import pybase64
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -98,7 +98,7 @@ async def retrieve_document(
             "securityContext": {
                 "reference": f"DocumentReference/{document_id(dossier_id, version_id)}"
             },
-            "data": base64.b64encode(content.data).decode(),
+            "data": pybase64.b64encode(content.data).decode(),
         }
         return FhirResponse(binary, headers=headers)
     return Response(content.data, media_type=document.mime, headers=headers)

@@ -9,14 +9,16 @@ validate a short stand-in instead (a value that decodes strictly would pass thei
 lenient check anyway), and the bundle keeps the text as a ``DecodedBase64``, a ``str``
 that carries its bytes, which ``mappers.provide.content_of`` takes. A value that does
 not decode strictly is left as it was, for the models and the mapper to refuse exactly
-as before.
+as before (pybase64, the SIMD decoder used here, is the stricter of the two: it also
+refuses padding after a complete group, which the mapper's decode then judges).
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 from typing import Any
+
+import pybase64
 
 _STAND_IN = "AAAA"
 
@@ -31,7 +33,7 @@ def _decoded(value: Any) -> DecodedBase64 | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        data = base64.b64decode(value, validate=True)
+        data = pybase64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         return None
     text = DecodedBase64(value)

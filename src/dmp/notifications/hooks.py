@@ -34,8 +34,8 @@ async def after_decision(
     if not decision.allowed:
         return
     if actor.kind in _PROFESSIONALS:
-        day = rt.clock.now().astimezone(PARIS).date().isoformat()
         if Obligation.NOTIFY_PATIENT in decision.obligations:
+            day = rt.clock.now().astimezone(PARIS).date().isoformat()
             kind = (
                 EventKind.REGULATION
                 if actor.mode is AccessMode.REGULATION

@@ -50,6 +50,8 @@ def master_identifier(unique_id: str) -> dict[str, str]:
     UUIDs; FHIR wants them as URIs when they are ones."""
     if _OID.match(unique_id):
         return {"system": URI_SYSTEM, "value": f"urn:oid:{unique_id}"}
+    if "." in unique_id:  # never in a UUID's spellings; a CDA's "<OID>^<extension>"
+        return {"value": unique_id}
     try:
         return {"system": URI_SYSTEM, "value": uuid.UUID(unique_id).urn}
     except ValueError:
@@ -121,24 +123,25 @@ def document_reference(document: DocumentOut, *, base_url: str) -> dict[str, Any
     labels: list[dict[str, Any]] = [
         {"coding": [{"system": CONFIDENTIALITY_SYSTEM, "code": "N", "display": "normal"}]}
     ]
-    labels += [
-        {"coding": [{"system": VISIBILITY_SYSTEM, "code": code.value}]}
-        for code in sorted(document.visibility)
-    ]
+    if document.visibility:
+        labels += [
+            {"coding": [{"system": VISIBILITY_SYSTEM, "code": code.value}]}
+            for code in sorted(document.visibility)
+        ]
     attachment: dict[str, Any] = {
         "contentType": document.mime,
         "language": document.language,
         "url": f"{base_url}/fhir/Binary/{fhir_id}",
         "size": document.size,
         "title": document.title,
-        "creation": instant(document.creation_time),
+        "creation": document.creation_time.isoformat(),
     }
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "id": fhir_id,
         "meta": {
             "versionId": str(document.metadata_version),
-            "lastUpdated": instant(document.updated_at),
+            "lastUpdated": document.updated_at.isoformat(),
         },
         "extension": [
             {
@@ -175,7 +178,7 @@ def document_reference(document: DocumentOut, *, base_url: str) -> dict[str, Any
             }
         ],
         "subject": {"reference": patient_reference(document.dossier_id)},
-        "date": instant(document.submitted_at),
+        "date": document.submitted_at.isoformat(),
         "author": authors,
         "securityLabel": labels,
         "content": [
@@ -191,9 +194,9 @@ def document_reference(document: DocumentOut, *, base_url: str) -> dict[str, Any
     if document.service_start or document.service_end:
         period = {}
         if document.service_start:
-            period["start"] = instant(document.service_start)
+            period["start"] = document.service_start.isoformat()
         if document.service_end:
-            period["end"] = instant(document.service_end)
+            period["end"] = document.service_end.isoformat()
         context["period"] = period
     if document.practice_setting:
         context["practiceSetting"] = {
