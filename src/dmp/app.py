@@ -84,5 +84,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for ``uvicorn --factory`` and ``dmp serve``: settings from ``DMP_*``."""
-    return create_app(Settings())
+    """Factory for ``uvicorn --factory`` and ``dmp serve``: settings from ``DMP_*``. It
+    runs once in each server process, which then settles its heap (``web.heap``)."""
+    from dmp.web.heap import settle_heap
+
+    app = create_app(Settings())
+    settle_heap()
+    return app

@@ -147,5 +147,8 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from dmp.app import create_app
+    from dmp.web.heap import settle_heap
 
-    uvicorn.run(create_app(settings), host=host, port=port, server_header=False)
+    app = create_app(settings)
+    settle_heap()
+    uvicorn.run(app, host=host, port=port, server_header=False)
