@@ -83,11 +83,20 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     return app
 
 
-def app_from_environment() -> FastAPI:
-    """Factory for ``uvicorn --factory`` and ``dmp serve``: settings from ``DMP_*``. It
-    runs once in each server process, which then settles its heap (``web.heap``)."""
+def serving_app(settings: Settings) -> FastAPI:
+    """The application of a server process, made ready before its first request: the
+    FHIR models it validates with built (``fhir.warmup``), then its heap settled
+    (``web.heap``), so that both are frozen with the rest of start-up."""
+    from dmp.fhir.warmup import warm_models
     from dmp.web.heap import settle_heap
 
-    app = create_app(Settings())
+    app = create_app(settings)
+    warm_models()
     settle_heap()
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and ``dmp serve``: settings from ``DMP_*``. It
+    runs once in each server process."""
+    return serving_app(Settings())

@@ -146,9 +146,6 @@ def _print_api_hint(cps: tuple[Path, Path], settings: Settings) -> None:
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
-    from dmp.app import create_app
-    from dmp.web.heap import settle_heap
+    from dmp.app import serving_app
 
-    app = create_app(settings)
-    settle_heap()
-    uvicorn.run(app, host=host, port=port, server_header=False)
+    uvicorn.run(serving_app(settings), host=host, port=port, server_header=False)

@@ -16,6 +16,7 @@ from dmp.access.enforce import enforce
 from dmp.access.models import Authorization
 from dmp.audit.service import record_trace
 from dmp.crypto.passwords import hash_password, new_initial_password, new_login_id
+from dmp.db.direct import DirectStatement, flush_pending
 from dmp.dossiers import errors
 from dmp.dossiers.codes import consume_creation_code
 from dmp.dossiers.models import Dossier, LegalRepresentative, PatientAccount
@@ -50,7 +51,8 @@ def majority_date(birth_date: date) -> date:
 # Built once, the id bound at execution: the API runs these on most requests.
 _DOSSIER = select(Dossier).where(Dossier.id == bindparam("dossier_id"))
 _DOSSIER_LOCKED = _DOSSIER.with_for_update()
-_DOSSIER_ID = select(Dossier.id).where(Dossier.id == bindparam("dossier_id"))
+# On the driver (decision 0005): every deposit names its dossier this way.
+_DOSSIER_ID = DirectStatement(select(Dossier.id).where(Dossier.id == bindparam("dossier_id")))
 
 
 async def get_dossier(
@@ -65,7 +67,8 @@ async def get_dossier(
 
 async def check_dossier_exists(session: AsyncSession, dossier_id: uuid.UUID) -> None:
     """``get_dossier`` without loading it, for a caller that only names the dossier."""
-    if (await session.execute(_DOSSIER_ID, {"dossier_id": dossier_id})).first() is None:
+    await flush_pending(session)  # a dossier created earlier in the transaction
+    if await _DOSSIER_ID.first(session, {"dossier_id": dossier_id}) is None:
         raise errors.DossierNotFound(what="DMP")
 
 
