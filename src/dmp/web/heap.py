@@ -2,7 +2,7 @@
 
 With CPython's defaults, a worker under load made a full collection every few seconds.
 Each walked every object start-up made (the FHIR models, SQLAlchemy's and FastAPI's
-machinery: about 175,000 objects) and stopped every request in flight for 40 to 100 ms,
+machinery: about 175,000 objects) and stopped every request in flight for 40 to 105 ms,
 which set the p99 of searches and retrievals. ``settle_heap`` runs once, when a server
 process has built its application:
 
@@ -13,7 +13,7 @@ process has built its application:
   collections of young objects, which cost less in all.
 
 Nothing else changes: reference counting frees almost everything as before, and a cycle
-made while serving is still collected, a little later. Measured in docs/benchmarks.md.
+made while serving is still collected, a little later. Measured in decision 0008.
 """
 
 from __future__ import annotations
