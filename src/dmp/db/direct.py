@@ -43,6 +43,7 @@ from sqlalchemy import BindParameter, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -175,6 +176,11 @@ async def flush_pending(session: AsyncSession) -> None:
 _CONNECTION = "dmp.direct.connection"
 
 
+def _current_transaction(session: Session) -> tuple[Any, Any]:
+    """(root transaction, innermost savepoint or None): what a connection is kept for."""
+    return session.get_transaction(), session.get_nested_transaction()
+
+
 async def _transaction_connection(session: AsyncSession) -> AsyncConnection:
     """The connection of the session's current transaction, beginning it if needed.
 
@@ -185,24 +191,18 @@ async def _transaction_connection(session: AsyncSession) -> AsyncConnection:
     active: a commit, a rollback or a savepoint's beginning or end makes a new pair, which
     goes through ``connection()`` again (a savepoint's ``SAVEPOINT`` is sent then)."""
     sync_session = session.sync_session
-    current = (sync_session.get_transaction(), sync_session.get_nested_transaction())
+    current = _current_transaction(sync_session)
     kept = sync_session.info.get(_CONNECTION)
     if (
         kept is not None
-        and current[0] is not None
-        and kept[0] is current[0]
-        and kept[1] is current[1]
+        and kept[0] == current  # the very objects (no __eq__): never a later transaction
         and current[0].is_active
         and (current[1] is None or current[1].is_active)
-        and not kept[2].sync_connection.invalidated
+        and not kept[1].sync_connection.invalidated
     ):
-        return cast(AsyncConnection, kept[2])
+        return cast(AsyncConnection, kept[1])
     connection = await session.connection()  # begins the transaction if needed
-    sync_session.info[_CONNECTION] = (
-        sync_session.get_transaction(),
-        sync_session.get_nested_transaction(),
-        connection,
-    )
+    sync_session.info[_CONNECTION] = (_current_transaction(sync_session), connection)
     return connection
 
 

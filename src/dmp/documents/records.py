@@ -58,8 +58,12 @@ def fold(text: str) -> str:
 
 _NO_VISIBILITY_CODE: frozenset[Visibility] = frozenset()
 # Enum lookups by value, without the enum's call machinery (a row per listed document).
-_STATUSES = {status.value: status for status in DocumentStatus}
+_STATUSES_BY_VALUE = {status.value: status for status in DocumentStatus}
 _AUTHOR_KINDS_BY_VALUE = {kind.value: kind for kind in AuthorKind}
+
+
+def status_of(document: DocumentRecord) -> DocumentStatus:
+    return _STATUSES_BY_VALUE[document.status]
 
 
 def visibility_of(document: DocumentRecord) -> frozenset[Visibility]:
@@ -90,7 +94,7 @@ def facts_of(document: DocumentRecord, actor: Actor) -> DocumentFacts:
     return DocumentFacts(
         type_code=document.type_code,
         class_code=document.class_code,
-        status=DocumentStatus(document.status),
+        status=status_of(document),
         visibility=visibility_of(document),
         author_is_patient=document.author_kind == AuthorKind.PATIENT.value,
         actor_is_author=document.author_id == actor.id,
@@ -128,7 +132,7 @@ def to_out(
         version=document.version,
         replaces_id=document.replaces_id,
         unique_id=document.unique_id,
-        status=_STATUSES[document.status],
+        status=status_of(document),
         class_code=document.class_code,
         class_display=document_classes().get(document.class_code, document.class_code),
         type_code=document.type_code,

@@ -18,7 +18,7 @@ from dmp.access.facts import load_dossier_facts, load_dossier_with_facts
 from dmp.documents import repository
 from dmp.documents.errors import InvalidCursor, SelectionsArePersonal
 from dmp.documents.models import DocumentRecord
-from dmp.documents.records import HOLDER_SIDE, to_out, visibility_of
+from dmp.documents.records import HOLDER_SIDE, status_of, to_out, visibility_of
 from dmp.documents.schemas import DocumentPage, DocumentSearch, SortKey
 from dmp.dossiers.models import DossierRecord
 from dmp.dossiers.service import get_dossier
@@ -29,7 +29,6 @@ from dmp.policy import (
     Decision,
     DocumentFacts,
     DocumentFilter,
-    DocumentStatus,
     DossierFacts,
     Obligation,
     document_filter,
@@ -101,7 +100,7 @@ def row_obligations(listing: DocumentFilter, document: DocumentRecord) -> frozen
     facts = DocumentFacts(
         type_code=document.type_code,
         class_code=document.class_code,
-        status=DocumentStatus(document.status),
+        status=status_of(document),
         visibility=visibility_of(document),
         author_id=document.author_id,
     )

@@ -123,11 +123,10 @@ def document_reference(document: DocumentOut, *, base_url: str) -> dict[str, Any
     labels: list[dict[str, Any]] = [
         {"coding": [{"system": CONFIDENTIALITY_SYSTEM, "code": "N", "display": "normal"}]}
     ]
-    if document.visibility:
-        labels += [
-            {"coding": [{"system": VISIBILITY_SYSTEM, "code": code.value}]}
-            for code in sorted(document.visibility)
-        ]
+    labels += [
+        {"coding": [{"system": VISIBILITY_SYSTEM, "code": code.value}]}
+        for code in sorted(document.visibility)
+    ]
     attachment: dict[str, Any] = {
         "contentType": document.mime,
         "language": document.language,
