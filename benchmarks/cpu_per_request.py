@@ -28,6 +28,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -39,14 +40,21 @@ from benchmarks.harness.credentials import Credentials, sign_batch
 from benchmarks.harness.databases import DEFAULT_PG_ADMIN, POSTGRESQL, SQLITE, BenchDatabase
 from benchmarks.harness.load import Request
 from benchmarks.harness.population import populate
-from benchmarks.harness.workloads import PROVIDE, RETRIEVE, SEARCH, Workloads, first_visit_since
+from benchmarks.harness.workloads import (
+    PROVIDE,
+    RETRIEVE,
+    SEARCH,
+    SINCE,
+    Workloads,
+    first_visit_since,
+)
 from dmp.app import create_app
 from dmp.config import Settings
 from dmp.db.engine import create_engine
 from dmp.runtime import build_runtime
 from dmp.web.direct_routes import without_direct_routes
 
-WORKLOADS = (SEARCH, RETRIEVE, PROVIDE)
+WORKLOADS = (SEARCH, SINCE, RETRIEVE, PROVIDE)
 
 
 def _reference_ms() -> float:
@@ -57,7 +65,7 @@ def _reference_ms() -> float:
     def work() -> int:
         total = 0
         for index in range(20_000):
-            item = {"id": index, "name": f"n{index}", "tags": [index, index + 1]}
+            item: dict[str, Any] = {"id": index, "name": f"n{index}", "tags": [index, index + 1]}
             total += len(item["name"]) + sum(item["tags"])
         return total
 
@@ -188,7 +196,7 @@ async def _database(kind: str, options: argparse.Namespace, say: Callable[[str],
                 per = await _alternate(clients, send, count)
                 direct, fastapi = per["direct"] - per["client"], per["fastapi"] - per["client"]
                 say(
-                    f"{kind:10} {workload:8} server CPU without DirectRoutes {fastapi:6.0f} µs, "
+                    f"{kind:10} {workload:12} server CPU without DirectRoutes {fastapi:6.0f} µs, "
                     f"with {direct:6.0f} µs: {direct / fastapi:5.3f} "
                     f"(client {per['client']:.0f} µs)"
                 )
@@ -198,7 +206,7 @@ async def _database(kind: str, options: argparse.Namespace, say: Callable[[str],
             cpu, wall = await _measure(clients["direct"], send, count, profile)
             reference = (before + _reference_ms()) / 2
             say(
-                f"{kind:10} {workload:8} CPU {cpu:6.2f} ms/request, wall {wall:6.2f} ms, "
+                f"{kind:10} {workload:12} CPU {cpu:6.2f} ms/request, wall {wall:6.2f} ms, "
                 f"{cpu / reference:5.3f} × reference ({reference:.2f} ms)"
             )
             if profile:

@@ -27,6 +27,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from benchmarks.documents import create_pg_database, drop_pg_database
 from dmp.config import Settings
@@ -115,7 +116,7 @@ async def run_backend(label: str, url: str, lines: int, dossiers: int, var_dir: 
         parsed = list(read_csv(io.StringIO(text), today=TODAY))
         parse = time.perf_counter() - start
 
-        async def store() -> tuple[float, int, set]:
+        async def store() -> tuple[float, int, set[Any]]:
             began = time.perf_counter()
             report, _ = await import_care_lines(
                 factory,

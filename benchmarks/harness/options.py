@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.harness.databases import DEFAULT_PG_ADMIN, POSTGRESQL, SQLITE
-from benchmarks.harness.workloads import ALL
+from benchmarks.harness.workloads import ALL, OPTIONAL
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 MAX_RUN_SECONDS = 240
@@ -79,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dossiers", type=int, help="dossiers of the population (10,000)")
     p.add_argument("--professionals", type=int, help="professionals in the directory (3,000)")
     p.add_argument("--databases", default=f"{SQLITE},{POSTGRESQL}")
-    p.add_argument("--workloads", default=",".join(ALL), help=",".join(ALL))
+    p.add_argument("--workloads", default=",".join(ALL), help=",".join(ALL + OPTIONAL))
     p.add_argument("--duration", type=int, help="seconds per measured run (25)")
     p.add_argument(
         "--baseline-duration",
@@ -112,7 +112,7 @@ def parse(argv: list[str]) -> Options:
     }
     try:
         databases = _names(args.databases, (SQLITE, POSTGRESQL), "database")
-        workloads = _names(args.workloads, ALL, "workload")
+        workloads = _names(args.workloads, ALL + OPTIONAL, "workload")
         levels = [int(level) for level in str(picked["concurrency"]).split(",") if level]
     except (argparse.ArgumentTypeError, ValueError) as error:
         p.error(str(error))

@@ -1,6 +1,6 @@
 """Baseline: the search's own query, straight on the database through the bare driver
 (asyncpg, or aiosqlite), with no HTTP, no assertion, no ORM, no access decision and no
-trace. Same WHERE and ORDER BY as ``documents.repository.search`` for an authorized
+trace. Same WHERE and ORDER BY as ``documents.search_statement.search`` for an authorized
 general practitioner with the first-visit window; the access filter's values (readable
 types, excluded codes and statuses) come from the policy itself, so they cannot drift.
 

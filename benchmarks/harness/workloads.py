@@ -3,6 +3,9 @@ probe that checks, with one real request, that a workload is served before loadi
 
 (a) ``search``: ITI-67 for one authorized patient with the first-visit window
     (``creation=ge<today − 2 years>``), 10 documents answered;
+(a′) ``search-since`` (not in the default set): the same search as a professional's
+    software makes it to see what is new since its last look, ``date=ge<an instant>``,
+    a different instant on every request (5,000 of them, cycled), 10 documents answered;
 (b) ``provide``: ITI-65 of one 100 KiB PDF with its metadata, on the creates set;
 (c) ``retrieve``: ITI-68 of a 2 KB document's bytes;
 (d) ``import``: the reimbursement bulk path, in-process (``imports``);
@@ -37,8 +40,10 @@ SEARCH, PROVIDE, RETRIEVE, IMPORT, MIXED, PORTAL = (
     "mixed",
     "portal",
 )
+SINCE = "search-since"
 ALL = (SEARCH, PROVIDE, RETRIEVE, IMPORT, MIXED, PORTAL)
-HTTP = (SEARCH, PROVIDE, RETRIEVE, MIXED, PORTAL)
+OPTIONAL = (SINCE,)  # run when named (``--workloads``), not by default
+HTTP = (SEARCH, SINCE, PROVIDE, RETRIEVE, MIXED, PORTAL)
 BASELINE_GET, BASELINE_POST, RAW_QUERY, RAW_INSERT = (
     "asgi-get",
     "asgi-post",
@@ -47,6 +52,7 @@ BASELINE_GET, BASELINE_POST, RAW_QUERY, RAW_INSERT = (
 )
 LABELS = {
     SEARCH: "(a) search ITI-67, 2-year window",
+    SINCE: "(a′) search ITI-67, date=ge a new instant each",
     PROVIDE: "(b) provide ITI-65, 100 KiB PDF",
     RETRIEVE: "(c) retrieve ITI-68, 2 KB",
     IMPORT: "(d) reimbursement import",
@@ -60,6 +66,7 @@ LABELS = {
 PORTAL_HOME = "/mon-dmp"
 FHIR_JSON = ("Accept", "application/fhir+json")
 MIX = ((SEARCH, 70), (RETRIEVE, 20), (PROVIDE, 10))
+SINCE_INSTANTS = 5_000
 
 
 def first_visit_since(today: date) -> date:
@@ -147,6 +154,21 @@ class Workloads:
             for patient in self.comparison.search_patients
         ]
 
+    def _since(self) -> list[Request]:
+        """Every patient, each time with another instant: one second apart, all before
+        the comparison set's documents were deposited, so that all 10 are answered."""
+        start = datetime(2020, 1, 1, tzinfo=UTC)
+        patients = self.comparison.search_patients
+        return [
+            Request(
+                "GET",
+                f"/fhir/DocumentReference?patient={patients[n % len(patients)]}"
+                f"&date=ge{(start + timedelta(seconds=n)).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+                (FHIR_JSON,),
+            )
+            for n in range(SINCE_INSTANTS)
+        ]
+
     def _retrieve(self) -> list[Request]:
         return [
             Request(
@@ -166,6 +188,8 @@ class Workloads:
     def plan(self, workload: str) -> Plan:
         if workload == SEARCH:
             return Plan(workload, self._search())
+        if workload == SINCE:
+            return Plan(workload, self._since())
         if workload == RETRIEVE:
             return Plan(workload, self._retrieve())
         if workload == PROVIDE:

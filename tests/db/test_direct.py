@@ -15,13 +15,14 @@ from dmp.access.facts import load_dossier_with_facts
 from dmp.audit.models import TraceHead
 from dmp.db.direct import DirectStatement, flush_pending
 from dmp.db.engine import create_engine, create_session_factory
-from dmp.documents import repository
 from dmp.documents.errors import DocumentNotFound
 from dmp.documents.loading import load_dossier_and_document
 from dmp.documents.models import Document
 from dmp.documents.reading import read_document_content
+from dmp.documents.repository import filter_shape, visible_values
 from dmp.documents.schemas import DocumentSearch, SortKey
 from dmp.documents.search import search_documents
+from dmp.documents.search_statement import search_statement, search_values, shape_of
 from dmp.dossiers.errors import DossierNotFound
 from dmp.dossiers.models import Dossier
 from dmp.errors import TraceUnavailable
@@ -92,11 +93,16 @@ def _searches() -> list[tuple[DocumentFilter, DocumentSearch]]:
 async def test_a_search_gives_the_rows_the_session_gives(session, filed, case):
     document_filter, query = _searches()[case]
     array = session.bind.dialect.name == "postgresql"
-    direct = repository._search_statement(
-        document_filter, query, array=array, with_selected=True, keyset=False
+    direct = search_statement(
+        filter_shape(document_filter),
+        shape_of(query),
+        array=array,
+        with_selected=True,
+        keyset=False,
     )
-    through_session = (await session.execute(direct.statement, {"dossier_id": filed})).all()
-    on_driver = await direct.all(session, {"dossier_id": filed})
+    values = {"dossier_id": filed, **visible_values(document_filter), **search_values(query)}
+    through_session = (await session.execute(direct.statement, values)).all()
+    on_driver = await direct.all(session, values)
     assert on_driver == [tuple(row) for row in through_session]
     assert len(on_driver) >= 1
     first, expected = on_driver[0], through_session[0]

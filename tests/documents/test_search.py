@@ -11,6 +11,7 @@ from dmp.documents import errors
 from dmp.documents.organisation import select_document
 from dmp.documents.schemas import AuthorKind, DocumentSearch, SortKey
 from dmp.documents.search import search_documents
+from dmp.documents.search_statement import search_statement
 from dmp.documents.service import archive_document
 from dmp.errors import InvalidInput
 from dmp.policy import DocumentStatus, Visibility
@@ -183,3 +184,60 @@ async def test_bad_queries_are_refused_before_anything_is_traced(session, rt, do
     with pytest.raises(errors.SelectionsArePersonal):
         await names(session, rt, dossier_id, {}, actor=professional(), only_selected=True)
     assert len(await traces_of(session, dossier_id)) == before
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        (
+            ({"created_from": day(2026, 1, 1)}, ["remb", "note", "imaging", "echo"]),
+            ({"created_from": day(2026, 2, 21)}, ["remb", "note"]),
+        ),
+        (
+            ({"submitted_to": day(2020, 1, 1)}, []),
+            ({"submitted_to": day(2100, 1, 1)}, ["remb", "note", "imaging", "echo", "stay"]),
+        ),
+        (({"title_words": "echographie"}, ["echo"]), ({"title_words": "genou"}, ["imaging"])),
+        (({"author_name": "eloise"}, ["stay"]), ({"author_name": "curie"}, ["imaging", "echo"])),
+        (({"offset": 3, "limit": 1}, ["echo"]), ({"offset": 1, "limit": 1}, ["note"])),
+    ],
+)
+async def test_searches_of_one_shape_share_a_statement_and_get_their_own_rows(
+    session, rt, dossier_id, corpus, first, then
+):
+    """Dates, words and offsets are bound at execution: a client asking for what is new
+    since each of its looks must not build and compile a statement on every search."""
+    assert await names(session, rt, dossier_id, corpus, **first[0]) == first[1]
+    built = search_statement.cache_info().misses
+    assert await names(session, rt, dossier_id, corpus, **then[0]) == then[1]
+    assert search_statement.cache_info().misses == built
+
+
+async def test_professionals_share_a_statement_and_each_sees_their_own_masked_document(
+    session, rt, dossier_id
+):
+    """Whose own documents the author bypass lets through is bound at execution: two
+    professionals of one profession share a statement, and each still sees their own
+    masked document and not the other's."""
+    first = professional("810007777772", name="Dr Un")
+    second = professional("810005555553", name="Dr Deux")
+    masked = frozenset({Visibility.MASQUE_PS})
+    titles = {}
+    for author in (first, second):
+        await grant(session, rt, dossier_id, author.id)
+        document = await a_document(
+            session, rt, dossier_id, actor=author, title=f"Note {author.id}", visibility=masked
+        )
+        titles[document.id] = author.id
+    await a_document(session, rt, dossier_id, title="Visible de tous")
+
+    async def seen_by(actor):
+        page = await search_documents(
+            session, rt=rt, actor=actor, dossier_id=dossier_id, query=DocumentSearch()
+        )
+        return sorted(titles.get(item.id, "tous") for item in page.items)
+
+    assert await seen_by(first) == [first.id, "tous"]
+    built = search_statement.cache_info().misses
+    assert await seen_by(second) == [second.id, "tous"]
+    assert search_statement.cache_info().misses == built

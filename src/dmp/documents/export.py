@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import context_for, enforce
 from dmp.access.facts import load_dossier_facts
-from dmp.documents import repository, storage
+from dmp.documents import search_statement, storage
 from dmp.documents.export_files import (
     ExportedDocument,
     archive_path,
@@ -96,7 +96,7 @@ async def export_dossier(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         after = None
         while True:
-            rows = await repository.search(
+            rows = await search_statement.search(
                 session,
                 dossier_id=dossier.id,
                 document_filter=listing,

@@ -6,12 +6,12 @@ from ``policy.listing.DocumentFilter``: nothing is loaded to be filtered in Pyth
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     String,
     Table,
@@ -19,7 +19,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     delete,
-    exists,
     false,
     func,
     not_,
@@ -31,11 +30,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from dmp.db.direct import DirectStatement, insert_rows
+from dmp.db.direct import insert_rows
 from dmp.documents.errors import DocumentNotFound
-from dmp.documents.models import Document, DocumentMetadataVersion, DocumentRecord, Selection
-from dmp.documents.records import PATIENT_AUTHORED_CATEGORY, fold, snapshot, types_in_category
-from dmp.documents.schemas import AuthorKind, DocumentSearch, SortKey
+from dmp.documents.models import Document, DocumentMetadataVersion, Selection
+from dmp.documents.records import snapshot
 from dmp.policy import Actor, DocumentFilter, DocumentStatus, Visibility
 
 FLAG_COLUMNS: dict[Visibility, InstrumentedAttribute[bool]] = {
@@ -43,7 +41,6 @@ FLAG_COLUMNS: dict[Visibility, InstrumentedAttribute[bool]] = {
     Visibility.INVISIBLE_PATIENT: Document.invisible_patient,
     Visibility.INVISIBLE_REPRESENTANTS_LEGAUX: Document.invisible_legal_reps,
 }
-_PATIENT = AuthorKind.PATIENT.value
 
 
 # -- single documents and chains -------------------------------------------------------------
@@ -193,12 +190,39 @@ async def drop_selections(
 # -- the access rule as SQL ------------------------------------------------------------------------
 
 
-# Memoised (the filter is a frozen value, and SQL constructs are immutable): the same few
-# filters come back on every search, and building the IN list of readable types anew
+# The name the author bypass's actor is bound under, and the stand-in of a shape's.
+_AUTHOR_BYPASS = "author_bypass"
+_SOME_AUTHOR = "?"
+
+
+def filter_shape(document_filter: DocumentFilter) -> DocumentFilter:
+    """``document_filter`` as its SQL sees it: whose documents the author bypass lets
+    through is bound at execution (``visible_values``), and the obligations are not SQL.
+    Every professional of one profession, in the same situation, then shares one
+    statement; keyed by the filter itself, each professional made statements of their
+    own, built and compiled again once the cache had let them go."""
+    bypass = document_filter.author_bypass_actor_id
+    return replace(
+        document_filter,
+        author_bypass_actor_id=None if bypass is None else _SOME_AUTHOR,
+        obligations=frozenset(),
+        mark_hidden_from_representatives=False,
+    )
+
+
+def visible_values(document_filter: DocumentFilter) -> dict[str, Any]:
+    """The values of the names ``visible_clause`` binds for ``document_filter``."""
+    bypass = document_filter.author_bypass_actor_id
+    return {} if bypass is None else {_AUTHOR_BYPASS: bypass}
+
+
+# Memoised (the shape is a frozen value, and SQL constructs are immutable): the same few
+# shapes come back on every search, and building the IN list of readable types anew
 # each time cost as much as running the query.
 @lru_cache(maxsize=1024)
-def visible_clause(document_filter: DocumentFilter, *, array: bool = False) -> ColumnElement[bool]:
-    """``DocumentFilter`` translated exactly as its docstring says:
+def visible_clause(shape: DocumentFilter, *, array: bool = False) -> ColumnElement[bool]:
+    """A ``DocumentFilter`` (its ``filter_shape``) translated exactly as its docstring
+    says, the author bypass's actor bound by name (``visible_values``):
 
     status NOT IN exclude_statuses AND (author_id = bypass OR (type_code IN readable AND
     the document carries none of exclude_visibility)).
@@ -207,7 +231,7 @@ def visible_clause(document_filter: DocumentFilter, *, array: bool = False) -> C
     parameter, rather than an IN list whose hundred-odd parameters were each processed
     and sent on every search."""
     general: list[ColumnElement[bool]] = []
-    types = document_filter.readable_type_codes
+    types = shape.readable_type_codes
     if types is not None and not types:
         # An empty set is "no type": false, not an empty IN whose rendering varies.
         general.append(false())
@@ -218,167 +242,17 @@ def visible_clause(document_filter: DocumentFilter, *, array: bool = False) -> C
         general.append(Document.type_code == any_(readable))
     elif types is not None:
         general.append(Document.type_code.in_(sorted(types)))
-    for code in sorted(document_filter.exclude_visibility):
+    for code in sorted(shape.exclude_visibility):
         general.append(not_(FLAG_COLUMNS[code]))
     allowed = and_(true(), *general)
-    if document_filter.author_bypass_actor_id is not None:
-        allowed = or_(Document.author_id == document_filter.author_bypass_actor_id, allowed)
-    excluded = sorted(status.value for status in document_filter.exclude_statuses)
+    if shape.author_bypass_actor_id is not None:
+        allowed = or_(Document.author_id == bindparam(_AUTHOR_BYPASS), allowed)
+    excluded = sorted(status.value for status in shape.exclude_statuses)
     return and_(Document.status.not_in(excluded), allowed)
 
 
-def _is_postgresql(session: AsyncSession) -> bool:
+def is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-def category_clause(categories: frozenset[str]) -> ColumnElement[bool]:
-    """A document's category is "Expression libre" when the patient side authored it,
-    otherwise its type's category in the reference table."""
-    clauses: list[ColumnElement[bool]] = []
-    for category in sorted(categories):
-        if category == PATIENT_AUTHORED_CATEGORY:
-            clauses.append(Document.author_kind == _PATIENT)
-        types = types_in_category(category)
-        if types:
-            clauses.append(
-                and_(Document.author_kind != _PATIENT, Document.type_code.in_(sorted(types)))
-            )
-    return or_(false(), *clauses)
-
-
-def _contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
-    return column.contains(fold(text), autoescape=True)
-
-
-def search_clauses(query: DocumentSearch) -> list[ColumnElement[bool]]:
-    """The user's filters; each one narrows the result."""
-    clauses: list[ColumnElement[bool]] = [
-        Document.status.in_(sorted(status.value for status in query.statuses))
-    ]
-    if query.class_codes:
-        clauses.append(Document.class_code.in_(sorted(query.class_codes)))
-    if query.type_codes:
-        clauses.append(Document.type_code.in_(sorted(query.type_codes)))
-    if query.categories:
-        clauses.append(category_clause(query.categories))
-    if query.created_from is not None:
-        clauses.append(Document.creation_time >= query.created_from)
-    if query.created_to is not None:
-        clauses.append(Document.creation_time <= query.created_to)
-    if query.service_from is not None:
-        end = func.coalesce(Document.service_end, Document.service_start)
-        clauses.append(end >= query.service_from)
-    if query.service_to is not None:
-        clauses.append(Document.service_start <= query.service_to)
-    if query.submitted_from is not None:
-        clauses.append(Document.submitted_at >= query.submitted_from)
-    if query.submitted_to is not None:
-        clauses.append(Document.submitted_at <= query.submitted_to)
-    if query.author_name:
-        clauses.extend(_contains(Document.search_author, w) for w in query.author_name.split())
-    if query.author_kinds:
-        clauses.append(Document.author_kind.in_(sorted(k.value for k in query.author_kinds)))
-    if query.practice_settings:
-        clauses.append(Document.practice_setting.in_(sorted(query.practice_settings)))
-    for code in sorted(query.security_labels):
-        clauses.append(FLAG_COLUMNS[code].is_(True))
-    if query.title_words:
-        clauses.extend(_contains(Document.search_title, w) for w in query.title_words.split())
-    if query.only_selected:
-        clauses.append(_selection_exists())
-    if query.logical_id is not None:
-        clauses.append(Document.logical_id == query.logical_id)
-    return clauses
-
-
-def _selection_exists() -> ColumnElement[bool]:
-    return exists().where(
-        Selection.dossier_id == Document.dossier_id, Selection.document_id == Document.id
-    )
-
-
-def sort_column(sort: SortKey) -> InstrumentedAttribute[datetime]:
-    return Document.submitted_at if sort is SortKey.SUBMITTED_AT else Document.creation_time
-
-
-_AFTER_AT: BindParameter[datetime] = bindparam("after_at")
-_AFTER_ID: BindParameter[uuid.UUID] = bindparam("after_id")
-
-
-@lru_cache(maxsize=1024)
-def _search_statement(
-    document_filter: DocumentFilter,
-    query: DocumentSearch,
-    *,
-    array: bool,
-    with_selected: bool,
-    keyset: bool,
-) -> DirectStatement:
-    """Memoised like ``visible_clause``: the dossier and the keyset position are bound at
-    execution, and the same few (filter, query) pairs come back on search after search
-    (a first visit's two-year window is the same for every patient seen that day), each
-    compiled once per dialect by the ``DirectStatement``."""
-    column = sort_column(query.sort)
-    selected = _selection_exists() if with_selected else false()
-    statement = select(*DOCUMENT_COLUMNS, selected.label("selected")).where(
-        Document.dossier_id == bindparam("dossier_id"),
-        visible_clause(document_filter, array=array),
-        *search_clauses(query),
-    )
-    if keyset:
-        statement = statement.where(
-            or_(column < _AFTER_AT, and_(column == _AFTER_AT, Document.id < _AFTER_ID))
-        )
-    elif query.offset:
-        statement = statement.offset(query.offset)
-    return DirectStatement(
-        statement.order_by(column.desc(), Document.id.desc()).limit(query.limit + 1)
-    )
-
-
-async def search(
-    session: AsyncSession,
-    *,
-    dossier_id: uuid.UUID,
-    document_filter: DocumentFilter,
-    query: DocumentSearch,
-    after: tuple[datetime, uuid.UUID] | None,
-    with_selected: bool,
-) -> list[tuple[DocumentRecord, bool]]:
-    """One page (``query.limit`` + 1 rows, so the caller knows whether more follow),
-    newest first; ``after`` is the keyset position of the previous page's last row."""
-    statement = _search_statement(
-        document_filter,
-        query if query.cursor is None else query.model_copy(update={"cursor": None}),
-        array=_is_postgresql(session),
-        with_selected=with_selected,
-        keyset=after is not None,
-    )
-    parameters: dict[str, Any] = {"dossier_id": dossier_id}
-    if after is not None:
-        parameters["after_at"], parameters["after_id"] = after
-    rows = await statement.all(session, parameters)
-    return [(cast(DocumentRecord, row), bool(row.selected)) for row in rows]
-
-
-async def count(
-    session: AsyncSession,
-    *,
-    dossier_id: uuid.UUID,
-    document_filter: DocumentFilter,
-    query: DocumentSearch,
-) -> int:
-    """How many rows ``search`` would page through (pagination fields ignored)."""
-    statement = (
-        select(func.count())
-        .select_from(Document)
-        .where(
-            Document.dossier_id == dossier_id,
-            visible_clause(document_filter, array=_is_postgresql(session)),
-            *search_clauses(query),
-        )
-    )
-    return int(await session.scalar(statement) or 0)
 
 
 async def counts_by_type(
@@ -394,9 +268,10 @@ async def counts_by_type(
         select(Document.type_code, Document.author_kind, func.count())
         .where(
             Document.dossier_id == dossier_id,
-            visible_clause(document_filter, array=_is_postgresql(session)),
+            visible_clause(filter_shape(document_filter), array=is_postgresql(session)),
             Document.status.in_(sorted(s.value for s in statuses)),
         )
         .group_by(Document.type_code, Document.author_kind)
     )
-    return [(row[0], row[1], int(row[2])) for row in (await session.execute(statement)).all()]
+    rows = (await session.execute(statement, visible_values(document_filter))).all()
+    return [(row[0], row[1], int(row[2])) for row in rows]

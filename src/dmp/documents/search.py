@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import context_for, enforce
 from dmp.access.facts import load_dossier_facts, load_dossier_with_facts
-from dmp.documents import repository
+from dmp.documents import search_statement
 from dmp.documents.errors import InvalidCursor, SelectionsArePersonal
 from dmp.documents.models import DocumentRecord
 from dmp.documents.records import HOLDER_SIDE, status_of, to_out, visibility_of
@@ -124,7 +124,7 @@ async def search_documents(
     listing, decision = await authorize_listing(
         session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present, facts=facts
     )
-    rows = await repository.search(
+    rows = await search_statement.search(
         session,
         dossier_id=dossier_id,
         document_filter=listing,
@@ -161,6 +161,6 @@ async def count_documents(
     listing, _ = await authorize_listing(
         session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present
     )
-    return await repository.count(
+    return await search_statement.count(
         session, dossier_id=dossier_id, document_filter=listing, query=query
     )
