@@ -3,7 +3,7 @@ storing it, searching by submission time up to a bound, and counting a search.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -68,6 +68,11 @@ async def test_count_documents_counts_what_the_search_lists(session, rt, dossier
         )
         == 4
     )
+    # Words and dates are bound at execution, in the count as in the search.
+    narrowed = DocumentSearch(title_words="doc 1", created_from=datetime(2000, 1, 1, tzinfo=UTC))
+    scope = {"rt": rt, "actor": author, "dossier_id": dossier_id, "query": narrowed}
+    counted = await count_documents(session, **scope)
+    assert counted == len((await search_documents(session, **scope)).items) == 1
     # Someone without grounds to read counts what they would see: nothing.
     assert (
         await count_documents(
