@@ -133,14 +133,14 @@ def document_reference(document: DocumentOut, *, base_url: str) -> dict[str, Any
         "url": f"{base_url}/fhir/Binary/{fhir_id}",
         "size": document.size,
         "title": document.title,
-        "creation": document.creation_time.isoformat(),
+        "creation": instant(document.creation_time),
     }
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "id": fhir_id,
         "meta": {
             "versionId": str(document.metadata_version),
-            "lastUpdated": document.updated_at.isoformat(),
+            "lastUpdated": instant(document.updated_at),
         },
         "extension": [
             {
@@ -177,7 +177,7 @@ def document_reference(document: DocumentOut, *, base_url: str) -> dict[str, Any
             }
         ],
         "subject": {"reference": patient_reference(document.dossier_id)},
-        "date": document.submitted_at.isoformat(),
+        "date": instant(document.submitted_at),
         "author": authors,
         "securityLabel": labels,
         "content": [
@@ -193,9 +193,9 @@ def document_reference(document: DocumentOut, *, base_url: str) -> dict[str, Any
     if document.service_start or document.service_end:
         period = {}
         if document.service_start:
-            period["start"] = document.service_start.isoformat()
+            period["start"] = instant(document.service_start)
         if document.service_end:
-            period["end"] = document.service_end.isoformat()
+            period["end"] = instant(document.service_end)
         context["period"] = period
     if document.practice_setting:
         context["practiceSetting"] = {
