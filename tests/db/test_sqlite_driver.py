@@ -3,11 +3,17 @@ SQLite's thread per statement, and the same results, counts and errors as before
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from typing import Any
+
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmp.db.direct import DirectStatement
 from dmp.db.engine import create_engine
 
 
@@ -68,3 +74,38 @@ async def test_errors_are_the_dbapi_errors_and_the_connection_goes_on(sqlite_eng
         async with connection.begin():
             await connection.execute(text("INSERT INTO t (name) VALUES ('a')"))
         assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+
+
+async def _know_threads(connection) -> Any:
+    """Begins ``connection``'s transaction and teaches its SQLite ``thread_ident()``: the
+    thread a statement runs on. Returns the adapted DBAPI connection."""
+    await connection.begin()
+    raw = (await connection.get_raw_connection()).dbapi_connection
+    raw._connection._conn.create_function("thread_ident", 0, threading.get_ident)
+    return raw
+
+
+async def test_a_direct_statement_runs_on_the_event_loops_thread(sqlite_engine):
+    """No trip to SQLite's thread for the hot statements (decision 0009); the session's
+    own statements still make theirs."""
+    statement = DirectStatement(select(func.thread_ident()))
+    async with sqlite_engine.connect() as connection:
+        await _know_threads(connection)
+        async with AsyncSession(bind=connection) as session:
+            assert await statement.scalar(session, {}) == threading.get_ident()
+            through_session = await session.scalar(select(func.thread_ident()))
+            assert through_session != threading.get_ident()
+
+
+async def test_a_direct_statement_waits_its_turn_on_a_busy_connection(sqlite_engine):
+    statement = DirectStatement(select(func.thread_ident()))
+    async with sqlite_engine.connect() as connection:
+        raw = await _know_threads(connection)
+        async with AsyncSession(bind=connection) as session:
+            await statement.scalar(session, {})  # the session's connection is now kept
+            async with raw._execute_mutex:  # a statement of the same connection under way
+                waiting = asyncio.ensure_future(statement.scalar(session, {}))
+                for _ in range(5):
+                    await asyncio.sleep(0)
+                assert not waiting.done()
+            assert await waiting != threading.get_ident()  # then it ran, on SQLite's thread

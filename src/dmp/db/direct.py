@@ -14,8 +14,9 @@ the session's transaction holds:
 
 - PostgreSQL: asyncpg's ``fetch`` (asyncpg keeps its own prepared statements), after
   the same lazy ``BEGIN`` and under the same per-connection lock as SQLAlchemy's adapter;
-- SQLite: one trip to SQLite's thread (``db.sqlite_driver``), after the session has
-  begun its transaction (``BEGIN IMMEDIATE`` behind the write gate, ``db.engine``).
+- SQLite: on the event loop's own thread, with no trip to SQLite's (``db.sqlite_driver``,
+  decision 0009), after the session has begun its transaction (``BEGIN IMMEDIATE``
+  behind the write gate, ``db.engine``).
 
 What does not change: the transaction (the session's own: its commit, rollback and
 savepoints cover these statements), the errors (driver errors come out as SQLAlchemy's

@@ -10,6 +10,14 @@ statements, same transactions: only the trips change.
 
 It uses aiosqlite's ``Connection._execute`` (queue a function on the thread), a private
 but stable part of aiosqlite since 0.17; ``tests/db/test_sqlite_driver.py`` guards it.
+
+The hot statements of ``db.direct`` make no trip at all (``run_statement``, decision
+0009): they run on the event loop's own thread, on the same sqlite3 connection
+(SQLAlchemy opens file databases with ``check_same_thread=False``). They only ever run
+inside a transaction begun with ``BEGIN IMMEDIATE``, which holds the database's one
+write lock, so SQLite never makes them wait for a lock; each is a short indexed read or
+a one-row write. ``BEGIN`` and ``COMMIT`` (its fsync) still go to the thread, as does
+everything SQLAlchemy itself runs.
 """
 
 from __future__ import annotations
@@ -134,9 +142,17 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 async def run_statement(
     connection: OneTripConnection, operation: str, parameters: Any
 ) -> list[Any]:
-    """One statement's rows, in one trip, without a cursor (``db.direct``)."""
-    outcome = await connection.run_on_thread(_run_one, operation, parameters)
-    return outcome[3]
+    """One statement's rows, run on the event loop's thread (``db.direct``, see the
+    module). A trip to SQLite's thread is a queue put, a thread wake-up and a hand-back,
+    taken while the write lock is held: it lengthened the one stretch of a request that
+    the processes sharing the file cannot run side by side. Should another statement of
+    this connection be under way (never on the API's paths), this one waits for it on
+    the connection's own lock and goes to the thread."""
+    mutex = getattr(connection, "_execute_mutex", None)
+    if mutex is not None and mutex.locked():
+        outcome = await connection.run_on_thread(_run_one, operation, parameters)
+        return outcome[3]
+    return _run_one(connection._connection._conn, operation, parameters)[3]
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):

@@ -32,13 +32,21 @@ def rewrite_on_rollback(session: AsyncSession, write: Rewrite) -> None:
     session.info.setdefault(_REWRITE_KEY, []).append(write)
 
 
+def _has_work(session: AsyncSession) -> bool:
+    """Whether committing would do anything: a transaction is open or ORM changes wait.
+    After ``commit_now`` neither holds, and a commit would only cost a greenlet hop and a
+    logical transaction, on every search and retrieval."""
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
+
+
 @asynccontextmanager
 async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     rewrites: list[Rewrite] = []
     async with factory() as session:
         try:
             yield session
-            await session.commit()
+            if _has_work(session):
+                await session.commit()
         except DmpError as error:
             if error.keep_changes:
                 await session.commit()
@@ -65,6 +73,21 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
         session.info.pop(_REWRITE_KEY, None)
         for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
             await callback()
+
+
+async def commit_now(session: AsyncSession) -> None:
+    """Commits the unit of work's transaction before the request is over, once everything
+    it had to read and write is done, so that what is left (mapping rows to FHIR,
+    serialising the answer) runs outside it: on SQLite outside the one write lock, on
+    PostgreSQL after the trace head's row lock is let go. What ``unit_of_work`` does on
+    success happens now: the after-commit work runs, and the writes kept for a rollback
+    are dropped, since there is none left to fear. If the commit fails, they stay for the
+    unit of work, which rolls back and makes them again. The unit of work's own commit at
+    the end then finds nothing to commit and sends nothing."""
+    await session.commit()
+    session.info.pop(_REWRITE_KEY, None)
+    for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
+        await callback()
 
 
 @asynccontextmanager

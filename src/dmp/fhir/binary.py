@@ -16,6 +16,7 @@ import pybase64
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from dmp.db.uow import commit_now
 from dmp.documents.reading import read_document_content
 from dmp.fhir.deps import Credential, FhirRuntime, Session
 from dmp.fhir.http import FhirResponse
@@ -76,6 +77,7 @@ async def retrieve_document(
     content = await read_document_content(
         session, rt=rt, actor=credential.actor, dossier_id=dossier_id, document_id=version_id
     )
+    await commit_now(session)  # read, checked and traced: the rest is the answer
     document = content.document
     etag = f'"{document.sha256}"'
     headers = {

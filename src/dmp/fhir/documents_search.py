@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.auth.tokens import ProfessionalCredential
+from dmp.db.uow import commit_now
 from dmp.documents.reading import read_document
 from dmp.documents.schemas import DocumentSearch, SortKey
 from dmp.documents.search import count_documents, search_documents
@@ -248,7 +249,7 @@ async def find_document_references(
     query = document_search(request, limit=max(count or DEFAULT_COUNT, 1), cursor=cursor)
     notes: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
-    total = next_url = None
+    total = next_url = page = None
     dossier_id = await _dossier_searched(request, session, rt, credential)
     try:
         if dossier_id is None:
@@ -261,11 +262,6 @@ async def find_document_references(
             page = await search_documents(
                 session, rt=rt, actor=credential.actor, dossier_id=dossier_id, query=query
             )
-            base = rt.settings.public_base_url
-            entries = [document_reference(item, base_url=base) for item in page.items]
-            notes = obligation_issues(page.obligations)
-            if page.next_cursor:
-                next_url = page_url(request, _cursor=page.next_cursor)
     except DossierNotFound:
         total = 0
         notes = [
@@ -276,6 +272,13 @@ async def find_document_references(
                 "diagnostics": "No DMP matches this patient.",
             }
         ]
+    await commit_now(session)  # read and traced: the rest is rendering
+    if page is not None:
+        base = rt.settings.public_base_url
+        entries = [document_reference(item, base_url=base) for item in page.items]
+        notes = obligation_issues(page.obligations)
+        if page.next_cursor:
+            next_url = page_url(request, _cursor=page.next_cursor)
     outcome = ignored_parameters_outcome(unknown, notes)
     return FhirResponse(
         searchset(request, entries, total=total, next_url=next_url, outcome=outcome)
@@ -298,5 +301,6 @@ async def read_document_reference(
     document = await read_document(
         session, rt=rt, actor=credential.actor, dossier_id=dossier_id, document_id=version_id
     )
+    await commit_now(session)
     resource = document_reference(document, base_url=rt.settings.public_base_url)
     return FhirResponse(resource, headers={"ETag": f'W/"{document.metadata_version}"'})

@@ -1,0 +1,138 @@
+"""A search, a read and a retrieval commit their transaction once the rows are read and
+the access traced, before the answer is rendered (``db.uow.commit_now``): rendering then
+holds neither SQLite's one write lock nor, on PostgreSQL, the dossier's trace head.
+
+The probe runs while the answer is being rendered, from a connection of its own: on
+SQLite it tries to take the write lock without waiting, on PostgreSQL to lock the
+dossier's trace head without waiting."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from dmp.app import create_app
+from dmp.cli.seed import PROFESSIONALS
+from dmp.fhir import binary, documents_search
+from dmp.fhir.router import PREFIX
+from tests.fhir.builders import make_pdf, new_patient, provide
+from tests.fhir.conftest import run_in_thread
+
+GP = PROFESSIONALS[0].national_id
+
+
+def _lock_is_free(database_url: str, dossier_id: str) -> bool:
+    if database_url.startswith("sqlite"):
+        other = sqlite3.connect(database_url.split("///", 1)[1], timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError as error:
+            assert "locked" in str(error)
+            return False
+        finally:
+            other.close()
+
+    async def head_is_free() -> bool:
+        other = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+        try:
+            async with other.transaction():
+                await other.execute(
+                    "SELECT seq FROM trace_head WHERE dossier_id = $1 FOR UPDATE NOWAIT",
+                    uuid.UUID(dossier_id),
+                )
+            return True
+        except asyncpg.LockNotAvailableError:
+            return False
+        finally:
+            await other.close()
+
+    return run_in_thread(head_is_free())
+
+
+@pytest.fixture
+async def in_process(fhir_world) -> AsyncIterator[httpx.AsyncClient]:
+    """The application in the test's own process, on the live server's database, so that
+    what it runs while rendering can be watched."""
+    app = create_app(fhir_world.server.settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=fhir_world.server.base_url) as http:
+        yield http
+    await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def document(as_professional) -> tuple[str, str]:
+    gp = as_professional(GP)
+    patient = await new_patient(gp)
+    [document_id] = await provide(gp, patient["id"], {"data": make_pdf(3000)})
+    return patient["id"], document_id
+
+
+def _watched(
+    monkeypatch: pytest.MonkeyPatch, module: Any, name: str, probe: Callable[[], bool]
+) -> list[bool]:
+    """``module.name`` wrapped so that each call first records what ``probe`` finds."""
+    seen: list[bool] = []
+    original = getattr(module, name)
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(probe())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, watched)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "path"),
+    [
+        (documents_search, "document_reference", "/DocumentReference?patient={patient}"),
+        (documents_search, "document_reference", "/DocumentReference/{document}"),
+        (binary, "format_datetime", "/Binary/{document}"),
+    ],
+    ids=["search", "read", "retrieve"],
+)
+async def test_the_answer_is_rendered_after_the_commit(
+    fhir_world, in_process, document, monkeypatch, module, name, path
+):
+    patient_id, document_id = document
+    probe = lambda: _lock_is_free(fhir_world.server.settings.effective_database_url, patient_id)  # noqa: E731
+    assert probe()  # nothing else holds it
+    seen = _watched(monkeypatch, module, name, probe)
+    answer = await in_process.get(
+        PREFIX + path.format(patient=patient_id, document=document_id),
+        headers=fhir_world.headers(GP),
+    )
+    assert answer.status_code == 200
+    assert seen and all(seen)
+
+
+async def test_the_probe_sees_a_lock_held_by_a_transaction(fhir_world, in_process, document):
+    """The probe itself: inside a search's transaction, before its commit, it finds the
+    lock taken (so the test above could fail)."""
+    patient_id, _ = document
+    seen: list[bool] = []
+    original = documents_search.search_documents
+
+    async def searched_then_probed(*args: Any, **kwargs: Any) -> Any:
+        page = await original(*args, **kwargs)
+        seen.append(_lock_is_free(fhir_world.server.settings.effective_database_url, patient_id))
+        return page
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(documents_search, "search_documents", searched_then_probed)
+        answer = await in_process.get(
+            PREFIX + "/DocumentReference",
+            params={"patient": patient_id},
+            headers=fhir_world.headers(GP),
+        )
+    assert answer.status_code == 200
+    assert seen == [False]
