@@ -4,6 +4,7 @@ kept for a rollback made again when the commit itself fails."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from dmp.auth.models import TokenJti
 from dmp.db.engine import create_session_factory
 from dmp.db.uow import after_commit, commit_now, rewrite_on_rollback, unit_of_work
+from dmp.errors import DmpError
 
 EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -31,20 +33,23 @@ async def factory(engine):
     _KEYS.clear()
 
 
+_BROKEN_ROW = text("INSERT INTO uow_deferred VALUES (1, 99)")
+
+
 @pytest.fixture
-async def deferred_table(engine) -> AsyncIterator[str]:
-    """A table whose foreign key is checked at COMMIT: a commit that fails."""
-    name = f"deferred_{uuid.uuid4().hex[:8]}"
+async def deferred_table(engine) -> AsyncIterator[None]:
+    """A table whose foreign key is checked at COMMIT: ``_BROKEN_ROW`` makes the commit
+    fail."""
     async with engine.begin() as connection:
         await connection.execute(
             text(
-                f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, parent INTEGER "
-                f"REFERENCES {name}(id) DEFERRABLE INITIALLY DEFERRED)"
+                "CREATE TABLE uow_deferred (id INTEGER PRIMARY KEY, parent INTEGER "
+                "REFERENCES uow_deferred(id) DEFERRABLE INITIALLY DEFERRED)"
             )
         )
-    yield name
+    yield
     async with engine.begin() as connection:
-        await connection.execute(text(f"DROP TABLE {name}"))
+        await connection.execute(text("DROP TABLE uow_deferred"))
 
 
 _KEYS: list[str] = []
@@ -81,19 +86,20 @@ async def test_a_failure_after_it_undoes_nothing_and_makes_no_rewrite(factory):
     async def rewrite(_session) -> None:
         rewritten.append(True)
 
-    with pytest.raises(RuntimeError):
+    async def request() -> None:
         async with unit_of_work(factory) as session:
             session.add(TokenJti(jti=key, expires_at=EXPIRES))
             rewrite_on_rollback(session, rewrite)
             await commit_now(session)
             raise RuntimeError("rendering failed")
+
+    with pytest.raises(RuntimeError):
+        await request()
     assert await _spent(factory, key)
     assert rewritten == []
 
 
-async def test_a_commit_that_fails_leaves_the_rewrites_to_the_unit_of_work(
-    factory, deferred_table
-):
+async def test_a_commit_that_fails_leaves_the_rewrites_to_the_unit_of_work(factory, deferred_table):
     key, ran = _jti(), []
 
     async def spend_again(own) -> None:
@@ -102,13 +108,71 @@ async def test_a_commit_that_fails_leaves_the_rewrites_to_the_unit_of_work(
     async def notify() -> None:
         ran.append(True)
 
-    with pytest.raises(IntegrityError):
+    async def request() -> None:
         async with unit_of_work(factory) as session:
-            await session.execute(text(f"INSERT INTO {deferred_table} VALUES (1, 99)"))
+            await session.execute(_BROKEN_ROW)
             rewrite_on_rollback(session, spend_again)
             after_commit(session, notify)
             await commit_now(session)
+
+    with pytest.raises(IntegrityError):
+        await request()
     assert await _spent(factory, key)  # made again, in a transaction of its own
     assert ran == []
     async with factory() as session:
-        assert await session.scalar(text(f"SELECT count(*) FROM {deferred_table}")) == 0
+        assert await session.scalar(text("SELECT count(*) FROM uow_deferred")) == 0
+
+
+class _KeptRefusal(DmpError):
+    keep_changes = True  # like a denial, whose trace is committed before it is raised
+
+
+async def _raise(error: BaseException) -> None:
+    raise error
+
+
+@pytest.mark.parametrize(
+    "ending",
+    ["commit", "commit_now", "error", "kept refusal", "kept refusal whose commit fails"],
+)
+async def test_no_connection_stays_checked_out(engine, factory, deferred_table, ending):
+    pool = engine.sync_engine.pool
+    before = pool.checkedout()
+    failing = {
+        "error": RuntimeError("refused"),
+        "kept refusal": _KeptRefusal(),
+        "kept refusal whose commit fails": _KeptRefusal(),
+    }
+    with contextlib.suppress(RuntimeError, _KeptRefusal, IntegrityError):
+        async with unit_of_work(factory) as session:
+            session.add(TokenJti(jti=_jti(), expires_at=EXPIRES))
+            await session.flush()
+            if ending == "kept refusal whose commit fails":
+                await session.execute(_BROKEN_ROW)
+            if ending == "commit_now":
+                await commit_now(session)
+            if ending in failing:
+                await _raise(failing[ending])
+    assert pool.checkedout() == before
+
+
+async def test_a_connection_whose_commit_failed_goes_back_to_the_pool_usable(
+    factory, deferred_table
+):
+    """On SQLite a COMMIT refused by a deferred constraint leaves the transaction open.
+    A refusal whose changes are kept (a denial and its trace) is committed on its way
+    out, and when that commit fails nothing rolls back: the pool must not hand the
+    connection out so (every later BEGIN IMMEDIATE would fail)."""
+
+    async def refused() -> None:
+        async with unit_of_work(factory) as session:
+            await session.execute(_BROKEN_ROW)
+            raise _KeptRefusal()
+
+    with pytest.raises(IntegrityError):
+        await refused()
+    for _ in range(3):
+        key = _jti()
+        async with unit_of_work(factory) as session:
+            session.add(TokenJti(jti=key, expires_at=EXPIRES))
+        assert await _spent(factory, key)

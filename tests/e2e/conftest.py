@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Dialog, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from tests.e2e.server import LiveServer, start_live_server
 
@@ -75,6 +76,24 @@ async def assert_accessible(page: Page) -> None:
     results = await _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     violations = results.response["violations"]
     assert violations == [], results.generate_report()
+
+
+def accept_confirmations(page: Page) -> None:
+    """Accepts every confirmation ``enhance.js`` asks (``data-confirm`` forms). ``on``,
+    not ``once``: removing the last listener unsubscribes the page from dialogs, and the
+    browser may then dismiss one before the accept arrives. An accept that finds the
+    dialog gone (Chromium closes one whose page is navigating away: "No dialog is
+    showing") is let be: had the confirmation been refused, the form would not have been
+    sent, and the test's next assertion on what the form does fails."""
+
+    async def accept(dialog: Dialog) -> None:
+        try:
+            await dialog.accept()
+        except PlaywrightError as error:
+            if "No dialog is showing" not in str(error):
+                raise
+
+    page.on("dialog", accept)
 
 
 async def screenshots(page: Page, name: str) -> None:

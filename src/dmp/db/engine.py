@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util import await_only
 
 from dmp.db.sqlite_driver import one_trip_dbapi
@@ -44,6 +45,18 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # Nearly every transaction here writes (a read writes its trace): taking the write
     # lock up front avoids the read-then-upgrade deadlock SQLite answers with SQLITE_BUSY.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _rollback_what_a_failed_commit_left(
+    dbapi_connection: Any, _record: Any, reset_state: PoolResetState
+) -> None:
+    # A COMMIT that fails (a deferred foreign key, a full disk) can leave SQLite's
+    # transaction open, while SQLAlchemy, having sent the COMMIT, counts the connection
+    # as reset and skips its ROLLBACK. The connection would go back to the pool inside a
+    # transaction, and every later BEGIN IMMEDIATE on it would fail. Runs before the
+    # checkin, i.e. while the write gate is still held.
+    if reset_state.transaction_was_reset and dbapi_connection._connection._conn.in_transaction:
+        dbapi_connection.rollback()
 
 
 def _database_is_locked() -> OperationalError:
@@ -150,6 +163,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", gate.on_begin)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine.sync_engine.pool, "reset", _rollback_what_a_failed_commit_left)
         event.listen(engine.sync_engine.pool, "checkin", gate.on_checkin)
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dmp.cli.seed import ADULT_NIR
 from dmp.cli.seed_content import LEO_DOCUMENTS, MARIE_DOCUMENTS
 from dmp.identity.nir import nir_key
-from tests.e2e.conftest import assert_accessible, screenshots
+from tests.e2e.conftest import accept_confirmations, assert_accessible, screenshots
 from tests.e2e.pro.steps import pdf_text, sign_in
 
 COUNTER, SUPPORT = "guichet.cpam75", "support.dmp"
@@ -94,7 +94,7 @@ async def test_credentials_closure_reactivation_and_no_medical_content(page, liv
     await assert_accessible(page)
 
     await _find(page, ADULT_NIR)
-    page.on("dialog", lambda dialog: dialog.accept())  # enhance.js asks for confirmation
+    accept_confirmations(page)  # enhance.js asks for confirmation
     await page.check("#confirm-close")
     await page.get_by_role("button", name="Fermer le DMP").click()
     assert "DMP fermé" in await page.locator("h1").inner_text()

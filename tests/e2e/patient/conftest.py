@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
-from tests.e2e.conftest import DESKTOP
+from tests.e2e.conftest import DESKTOP, accept_confirmations
 from tests.e2e.patient.steps import log_in, patient
 from tests.e2e.server import LiveServer
 
@@ -37,6 +37,6 @@ async def marie_context(browser: Browser, live_server: LiveServer) -> AsyncItera
 async def marie(marie_context: BrowserContext) -> AsyncIterator[Page]:
     page = await marie_context.new_page()
     # Forms marked data-confirm ask before acting (closing, blocking): the person agrees.
-    page.on("dialog", lambda dialog: dialog.accept())
+    accept_confirmations(page)
     yield page
     await page.close()

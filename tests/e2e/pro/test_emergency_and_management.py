@@ -6,7 +6,7 @@ Then the treating physician manages access, reads the history, records the death
 from __future__ import annotations
 
 from dmp.cli.seed import ADULT_NIR
-from tests.e2e.conftest import assert_accessible, screenshots
+from tests.e2e.conftest import accept_confirmations, assert_accessible, screenshots
 from tests.e2e.pro.steps import sign_in
 from tests.e2e.pro.worlds import deliver_notifications, holder_history, patient_session_token
 
@@ -101,7 +101,7 @@ async def test_break_glass_refused_when_the_patient_opposed(page, live_server):
     await assert_accessible(page)
     await page.fill("#reason", REASON)
     await page.check("#confirm")
-    page.on("dialog", lambda dialog: dialog.accept())  # the confirmation enhance.js asks
+    accept_confirmations(page)  # the confirmation enhance.js asks
     await page.get_by_role("button", name="Accéder au DMP en urgence").click()
     refusal = await page.locator(".notice.error").inner_text()
     assert "s'est opposé" in refusal
@@ -126,7 +126,7 @@ async def test_the_treating_physician_manages_and_records_a_death(page, live_ser
     assert "maintenant autorisé" in await page.locator("main").inner_text()
     await assert_accessible(page)
     await screenshots(page, "pro-gestion-acces")
-    page.on("dialog", lambda dialog: dialog.accept())
+    accept_confirmations(page)
     await page.get_by_role("button", name="Bloquer : Lucas Girard").click()
     assert "est bloqué" in await page.locator("main").inner_text()
     await page.get_by_role("link", name="Retour au DMP").click()
