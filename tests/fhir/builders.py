@@ -9,7 +9,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,9 @@ from dmp.policy import Actor, ActorKind
 from dmp.runtime import Runtime, build_runtime
 from tests.builders.nirs import make_nir
 from tests.fhir.client import CpsFhirClient
-from tests.fhir.conftest import FhirWorld
+
+if TYPE_CHECKING:  # conftest imports this module
+    from tests.fhir.conftest import FhirWorld
 
 MHD_LIST_TYPES = "https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes"
 VISIBILITY = (

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
+from dmp.app import create_app
 from dmp.auth.pki import IssuedCertificate, LocalPki
 from dmp.cli.seed import PROFESSIONALS
 from tests.conftest import BACKENDS, POSTGRES_URL, _create_pg_database, _drop_pg_database
 from tests.e2e.server import LiveServer, start_live_server
+from tests.fhir.builders import make_pdf, new_patient, provide
 from tests.fhir.client import CpsFhirClient, sign_for
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -123,3 +128,26 @@ def fhir_world(
 @pytest.fixture
 def as_professional(fhir_world: FhirWorld) -> Callable[..., CpsFhirClient]:
     return fhir_world.client
+
+
+@asynccontextmanager
+async def in_process(
+    world: FhirWorld, adapt: Callable[[FastAPI], FastAPI] = lambda app: app
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the application built in the test's own process (``adapt`` may change
+    it before its first request), on the live server's database."""
+    app = adapt(create_app(world.server.settings))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=world.server.base_url) as http:
+        yield http
+    await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def gp_document(as_professional: Callable[..., CpsFhirClient]) -> tuple[str, str]:
+    """(patient id, DocumentReference id) of a 3 KB PDF the GP has just deposited for a
+    new patient."""
+    gp = as_professional(PROFESSIONALS[0].national_id)
+    patient = await new_patient(gp)
+    [document_id] = await provide(gp, patient["id"], {"data": make_pdf(3000)})
+    return patient["id"], document_id

@@ -17,12 +17,10 @@ import asyncpg
 import httpx
 import pytest
 
-from dmp.app import create_app
 from dmp.cli.seed import PROFESSIONALS
 from dmp.fhir import binary, documents_search
 from dmp.fhir.router import PREFIX
-from tests.fhir.builders import make_pdf, new_patient, provide
-from tests.fhir.conftest import run_in_thread
+from tests.fhir.conftest import in_process, run_in_thread
 
 GP = PROFESSIONALS[0].national_id
 
@@ -59,22 +57,11 @@ def _lock_is_free(database_url: str, dossier_id: str) -> bool:
 
 
 @pytest.fixture
-async def in_process(fhir_world) -> AsyncIterator[httpx.AsyncClient]:
-    """The application in the test's own process, on the live server's database, so that
-    what it runs while rendering can be watched."""
-    app = create_app(fhir_world.server.settings)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=fhir_world.server.base_url) as http:
+async def watched_app(fhir_world) -> AsyncIterator[httpx.AsyncClient]:
+    """The application in the test's own process, so that what it runs while rendering
+    can be watched."""
+    async with in_process(fhir_world) as http:
         yield http
-    await app.state.engine.dispose()
-
-
-@pytest.fixture
-async def document(as_professional) -> tuple[str, str]:
-    gp = as_professional(GP)
-    patient = await new_patient(gp)
-    [document_id] = await provide(gp, patient["id"], {"data": make_pdf(3000)})
-    return patient["id"], document_id
 
 
 def _watched(
@@ -102,13 +89,13 @@ def _watched(
     ids=["search", "read", "retrieve"],
 )
 async def test_the_answer_is_rendered_after_the_commit(
-    fhir_world, in_process, document, monkeypatch, module, name, path
+    fhir_world, watched_app, gp_document, monkeypatch, module, name, path
 ):
-    patient_id, document_id = document
+    patient_id, document_id = gp_document
     probe = lambda: _lock_is_free(fhir_world.server.settings.effective_database_url, patient_id)  # noqa: E731
     assert probe()  # nothing else holds it
     seen = _watched(monkeypatch, module, name, probe)
-    answer = await in_process.get(
+    answer = await watched_app.get(
         PREFIX + path.format(patient=patient_id, document=document_id),
         headers=fhir_world.headers(GP),
     )
@@ -116,10 +103,10 @@ async def test_the_answer_is_rendered_after_the_commit(
     assert seen and all(seen)
 
 
-async def test_the_probe_sees_a_lock_held_by_a_transaction(fhir_world, in_process, document):
+async def test_the_probe_sees_a_lock_held_by_a_transaction(fhir_world, watched_app, gp_document):
     """The probe itself: inside a search's transaction, before its commit, it finds the
     lock taken (so the test above could fail)."""
-    patient_id, _ = document
+    patient_id, _ = gp_document
     seen: list[bool] = []
     original = documents_search.search_documents
 
@@ -130,7 +117,7 @@ async def test_the_probe_sees_a_lock_held_by_a_transaction(fhir_world, in_proces
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(documents_search, "search_documents", searched_then_probed)
-        answer = await in_process.get(
+        answer = await watched_app.get(
             PREFIX + "/DocumentReference",
             params={"patient": patient_id},
             headers=fhir_world.headers(GP),

@@ -17,7 +17,8 @@ from dmp.app import create_app
 from dmp.cli.seed import PROFESSIONALS
 from dmp.fhir.router import PREFIX
 from dmp.web.direct_routes import DirectRoutes, without_direct_routes
-from tests.fhir.builders import make_pdf, new_patient, provide, provide_bundle
+from tests.fhir.builders import make_pdf, provide_bundle
+from tests.fhir.conftest import in_process
 
 GP = PROFESSIONALS[0].national_id
 # Headers a server adds on its own: uvicorn's, and the length of a body whose ids differ.
@@ -26,19 +27,8 @@ _TRANSPORT = {"date", "server", "content-length"}
 
 @pytest.fixture
 async def by_fastapi(fhir_world) -> AsyncIterator[httpx.AsyncClient]:
-    app = without_direct_routes(create_app(fhir_world.server.settings))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=fhir_world.server.base_url) as http:
+    async with in_process(fhir_world, without_direct_routes) as http:
         yield http
-    await app.state.engine.dispose()
-
-
-@pytest.fixture
-async def document(as_professional) -> tuple[str, str]:
-    gp = as_professional(GP)
-    patient = await new_patient(gp)
-    [document_id] = await provide(gp, patient["id"], {"data": make_pdf(3000)})
-    return patient["id"], document_id
 
 
 async def _both(fhir_world, by_fastapi, method: str, path: str, **options: Any):
@@ -75,8 +65,8 @@ def _json(content: str) -> dict[str, str]:
     return {"Content-Type": content}
 
 
-async def test_reads_and_searches_answer_the_same(fhir_world, by_fastapi, document):
-    patient_id, document_id = document
+async def test_reads_and_searches_answer_the_same(fhir_world, by_fastapi, gp_document):
+    patient_id, document_id = gp_document
     unknown = str(uuid.uuid4())
     cases: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", "/DocumentReference", {"params": {"patient": patient_id}}),
@@ -116,8 +106,8 @@ async def test_reads_and_searches_answer_the_same(fhir_world, by_fastapi, docume
     _same(plans, fastapi)
 
 
-async def test_deposits_answer_the_same(fhir_world, by_fastapi, document):
-    patient_id, _ = document
+async def test_deposits_answer_the_same(fhir_world, by_fastapi, gp_document):
+    patient_id, _ = gp_document
     answers = []
     async with httpx.AsyncClient(base_url=fhir_world.server.base_url) as by_plans:
         for http in (by_plans, by_fastapi):  # a bundle each: a document is deposited once
