@@ -95,8 +95,9 @@ async def commit_now(session: AsyncSession) -> None:
     PostgreSQL after the trace head's row lock is let go. What ``unit_of_work`` does on
     success happens now: the after-commit work runs, and the writes kept for a rollback
     are dropped, since there is none left to fear. If the commit fails, they stay for the
-    unit of work, which rolls back and makes them again. The unit of work's own commit at
-    the end then finds nothing to commit and sends nothing."""
+    unit of work, which rolls back and makes them again. The unit of work's own commit and
+    close at the end then find nothing to do and are skipped (``_has_work``,
+    ``_release``)."""
     await session.commit()
     session.info.pop(_REWRITE_KEY, None)
     for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
