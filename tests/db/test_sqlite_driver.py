@@ -81,7 +81,7 @@ async def _know_threads(connection) -> Any:
     thread a statement runs on. Returns the adapted DBAPI connection."""
     await connection.begin()
     raw = (await connection.get_raw_connection()).dbapi_connection
-    raw._connection._conn.create_function("thread_ident", 0, threading.get_ident)
+    raw.sqlite.create_function("thread_ident", 0, threading.get_ident)
     return raw
 
 

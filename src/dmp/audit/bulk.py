@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dmp.audit.chain import GENESIS
 from dmp.audit.models import Trace, TraceHead
 from dmp.audit.service import trace_row
+from dmp.db.engine import is_postgresql
 from dmp.errors import TraceUnavailable
 from dmp.policy import Actor, Decision
 
@@ -80,7 +81,7 @@ async def _append(
         traces.append(row)
     fresh = [t for t in traces if t["dossier_id"] not in heads]
     moved = [t for t in traces if t["dossier_id"] in heads]
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         await _copy(session, traces, fresh, moved)
         return
     trace_table, heads_table = cast(Table, Trace.__table__), cast(Table, TraceHead.__table__)

@@ -15,6 +15,7 @@ from dmp.audit.chain import GENESIS, trace_hash
 from dmp.audit.models import Trace, TraceHead
 from dmp.crypto import DataKey
 from dmp.db.direct import DirectStatement, column_parameters, flush_pending, insert_rows
+from dmp.db.engine import is_postgresql
 from dmp.errors import TraceUnavailable
 from dmp.policy import Actor, ActorKind, Decision
 
@@ -236,7 +237,7 @@ async def _append(
         matrix_version=matrix_version,
         detail_ct=detail_ct,
     )
-    if head is not None and session.get_bind().dialect.name == "postgresql":
+    if head is not None and is_postgresql(session):
         parameters = {f"new_{key}": value for key, value in row.items()}
         await _APPEND_PG.run(session, {**parameters, "head_dossier_id": dossier_id})
         return

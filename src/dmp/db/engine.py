@@ -55,7 +55,7 @@ def _rollback_what_a_failed_commit_left(
     # as reset and skips its ROLLBACK. The connection would go back to the pool inside a
     # transaction, and every later BEGIN IMMEDIATE on it would fail. Runs before the
     # checkin, i.e. while the write gate is still held.
-    if reset_state.transaction_was_reset and dbapi_connection._connection._conn.in_transaction:
+    if reset_state.transaction_was_reset and dbapi_connection.sqlite.in_transaction:
         dbapi_connection.rollback()
 
 
@@ -207,6 +207,11 @@ def _ping_when_idle(engine: AsyncEngine, *, idle_seconds: float) -> None:
 
     event.listen(pool, "checkin", checked_in)
     event.listen(pool, "checkout", checked_out)
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    """Whether ``session`` talks to PostgreSQL (otherwise SQLite, the embedded default)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

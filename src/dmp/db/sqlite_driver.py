@@ -123,6 +123,13 @@ class OneTripCursor:
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection behind aiosqlite's (opened with
+        ``check_same_thread=False`` by SQLAlchemy): for what runs on the loop's thread."""
+        conn: sqlite3.Connection = self._connection._conn
+        return conn
+
     def cursor(self, server_side: bool = False) -> Any:
         if server_side:  # streaming results keep SQLAlchemy's own cursor
             return super().cursor(server_side=True)
@@ -152,7 +159,7 @@ async def run_statement(
     if mutex is not None and mutex.locked():
         outcome = await connection.run_on_thread(_run_one, operation, parameters)
         return outcome[3]
-    return _run_one(connection._connection._conn, operation, parameters)[3]
+    return _run_one(connection.sqlite, operation, parameters)[3]
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):

@@ -71,11 +71,17 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
             for write in rewrites:
                 async with unit_of_work(factory) as own:
                     await write(own)
-        session.info.pop(_REWRITE_KEY, None)
-        for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
-            await callback()
+        await _committed(session)
     finally:
         await _release(session)
+
+
+async def _committed(session: AsyncSession) -> None:
+    """What follows a successful commit: the writes kept for a rollback are no longer
+    needed, and the work waiting for the commit runs."""
+    session.info.pop(_REWRITE_KEY, None)
+    for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
+        await callback()
 
 
 async def _release(session: AsyncSession) -> None:
@@ -99,9 +105,7 @@ async def commit_now(session: AsyncSession) -> None:
     close at the end then find nothing to do and are skipped (``_has_work``,
     ``_release``)."""
     await session.commit()
-    session.info.pop(_REWRITE_KEY, None)
-    for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
-        await callback()
+    await _committed(session)
 
 
 @asynccontextmanager

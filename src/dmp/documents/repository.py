@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from dmp.db.direct import insert_rows
+from dmp.db.engine import is_postgresql
 from dmp.documents.errors import DocumentNotFound
 from dmp.documents.models import Document, DocumentMetadataVersion, Selection
 from dmp.documents.records import snapshot
@@ -249,10 +250,6 @@ def visible_clause(shape: DocumentFilter, *, array: bool = False) -> ColumnEleme
         allowed = or_(Document.author_id == bindparam(_AUTHOR_BYPASS), allowed)
     excluded = sorted(status.value for status in shape.exclude_statuses)
     return and_(Document.status.not_in(excluded), allowed)
-
-
-def is_postgresql(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 async def counts_by_type(

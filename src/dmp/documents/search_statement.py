@@ -42,13 +42,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from dmp.db.direct import DirectStatement
+from dmp.db.engine import is_postgresql
 from dmp.documents.models import Document, DocumentRecord, Selection
 from dmp.documents.records import PATIENT_AUTHORED_CATEGORY, fold, types_in_category
 from dmp.documents.repository import (
     DOCUMENT_COLUMNS,
     FLAG_COLUMNS,
     filter_shape,
-    is_postgresql,
     visible_clause,
     visible_values,
 )

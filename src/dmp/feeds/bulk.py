@@ -20,6 +20,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.db.base import Base
+from dmp.db.engine import is_postgresql
 
 T = TypeVar("T")
 BATCH = 5000
@@ -37,7 +38,7 @@ async def insert_new(
     table = cast(Table, model.__table__)
     if not rows:
         return set()
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         return await _copy_new(session, table, rows, key)
     statement = (
         sqlite.insert(table)
@@ -97,7 +98,7 @@ async def insert_counted(
     counts: Counter[Any] = Counter()
     if not records:
         return counts
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         driver = await _staging(session, table)
         stage, listed = f"stage_{table.name}", ", ".join(f'"{name}"' for name in columns)
         keys = ", ".join(f'"{name}"' for name in key)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmp.db.engine import is_postgresql
 from dmp.jobs.models import ScheduledJob
 from dmp.kit.ids import new_id
 from dmp.runtime import Runtime
@@ -28,9 +29,7 @@ async def schedule_job(
     dossier_id: uuid.UUID | None = None,
 ) -> bool:
     """Inserts the job unless one with the same key exists; True if inserted."""
-    insert: Any = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
+    insert: Any = postgresql.insert if is_postgresql(session) else sqlite.insert
     statement = (
         insert(ScheduledJob)
         .values(

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmp.db.engine import is_postgresql
 from dmp.kit.ids import new_id
 from dmp.notifications.models import OutboxMessage
 from dmp.notifications.sealing import idempotency_key, seal_payload
@@ -40,7 +41,7 @@ class Claimed:
 
 
 def dialect_insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if is_postgresql(session) else sqlite.insert
 
 
 def new_message(
