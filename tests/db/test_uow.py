@@ -1,6 +1,6 @@
-"""``commit_now``: a request's unit of work committed before the request is over keeps
-what ``unit_of_work`` promises: durable writes, after-commit work once, and the writes
-kept for a rollback made again when the commit itself fails."""
+"""The unit of work, and ``commit_now`` (a request's unit of work committed before the
+request is over), keep their promises: durable writes, after-commit work once, and the
+writes kept for a rollback made again whenever a commit fails, a refusal's included."""
 
 from __future__ import annotations
 
@@ -176,3 +176,28 @@ async def test_a_connection_whose_commit_failed_goes_back_to_the_pool_usable(
         async with unit_of_work(factory) as session:
             session.add(TokenJti(jti=key, expires_at=EXPIRES))
         assert await _spent(factory, key)
+
+
+async def test_a_kept_refusal_whose_commit_fails_still_makes_its_rewrites(factory, deferred_table):
+    """The assertion a refused request spent stays spent even when the refusal's own
+    commit (its trace) fails: else the assertion could be replayed once."""
+    key, ran = _jti(), []
+
+    async def spend_again(own) -> None:
+        own.add(TokenJti(jti=key, expires_at=EXPIRES))
+
+    async def notify() -> None:
+        ran.append(True)
+
+    async def refused() -> None:
+        async with unit_of_work(factory) as session:
+            await session.execute(_BROKEN_ROW)
+            rewrite_on_rollback(session, spend_again)
+            after_commit(session, notify)
+            raise _KeptRefusal()
+
+    with pytest.raises(IntegrityError) as failure:
+        await refused()
+    assert isinstance(failure.value.__context__, _KeptRefusal)  # the refusal is kept in the chain
+    assert await _spent(factory, key)
+    assert ran == []

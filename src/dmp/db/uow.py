@@ -49,21 +49,24 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
             if _has_work(session):
                 await session.commit()
         except DmpError as error:
-            if error.keep_changes:
+            if not error.keep_changes:
+                rewrites = await _rolled_back(session)
+                raise
+            try:
                 await session.commit()
-            else:
-                await session.rollback()
-                rewrites = session.info.pop(_REWRITE_KEY, [])
+            except Exception:
+                # The refusal's trace could not be kept: the request fails on that error
+                # (chained to the refusal), and what must outlive the rollback, a spent
+                # assertion id, is made again like after any other failure.
+                rewrites = await _rolled_back(session)
+                raise
             session.info.pop(_AFTER_COMMIT_KEY, None)
             raise
         except Exception:
-            await session.rollback()
-            rewrites = session.info.pop(_REWRITE_KEY, [])
-            session.info.pop(_AFTER_COMMIT_KEY, None)
+            rewrites = await _rolled_back(session)
             raise
         except BaseException:  # cancelled: no new transaction on the way out
-            await session.rollback()
-            session.info.pop(_AFTER_COMMIT_KEY, None)
+            await _rolled_back(session)
             raise
         finally:
             # After the rollback, outside the failed transaction: the original error is
@@ -74,6 +77,15 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
         await _committed(session)
     finally:
         await _release(session)
+
+
+async def _rolled_back(session: AsyncSession) -> list[Rewrite]:
+    """Rolls the transaction back, drops the work that was waiting for its commit, and
+    returns the writes that must be made again outside it."""
+    await session.rollback()
+    session.info.pop(_AFTER_COMMIT_KEY, None)
+    rewrites: list[Rewrite] = session.info.pop(_REWRITE_KEY, [])
+    return rewrites
 
 
 async def _committed(session: AsyncSession) -> None:
