@@ -4,6 +4,7 @@ SQLite's thread per statement, and the same results, counts and errors as before
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from typing import Any
 
@@ -109,3 +110,50 @@ async def test_a_direct_statement_waits_its_turn_on_a_busy_connection(sqlite_eng
                     await asyncio.sleep(0)
                 assert not waiting.done()
             assert await waiting != threading.get_ident()  # then it ran, on SQLite's thread
+
+
+async def test_begin_immediate_makes_no_trip_to_the_thread(sqlite_engine, monkeypatch):
+    trips: list[object] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        trips.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    async with sqlite_engine.connect() as connection:
+        await connection.exec_driver_sql("SELECT 1")  # the connection is made: no trips left
+        await connection.rollback()
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        await connection.begin()
+        raw = (await connection.get_raw_connection()).dbapi_connection
+        assert raw.sqlite.in_transaction
+        assert trips == []
+        await connection.rollback()
+
+
+async def test_begin_waits_on_the_thread_for_a_writer_outside_the_gate(sqlite_engine, tmp_path):
+    """A program writing without the gate (the sqlite3 shell) holds the lock: the begin
+    waits for it in SQLite's busy handler, on SQLite's thread, while the loop goes on."""
+    outsider = sqlite3.connect(tmp_path / "driver.sqlite3", isolation_level=None)
+    outsider.execute("BEGIN IMMEDIATE")
+    outsider.execute("INSERT INTO t (name) VALUES ('outside')")
+
+    async def write() -> None:
+        async with sqlite_engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t (name) VALUES ('inside')"))
+
+    writing = asyncio.ensure_future(write())
+    ticks = 0
+    while ticks < 20:  # the loop is not held by the waiting begin
+        await asyncio.sleep(0.005)
+        ticks += 1
+    assert not writing.done()
+    outsider.execute("COMMIT")
+    outsider.close()
+    await asyncio.wait_for(writing, 5)
+    async with sqlite_engine.connect() as connection:
+        names = (await connection.execute(text("SELECT name FROM t ORDER BY id"))).scalars()
+        assert list(names) == ["outside", "inside"]
+        # The busy handler was given back: the connection still waits, not fails.
+        timeout = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar()
+        assert timeout == 10_000

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util import await_only
 
-from dmp.db.sqlite_driver import one_trip_dbapi
+from dmp.db.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_S = 10
 
@@ -44,7 +44,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Nearly every transaction here writes (a read writes its trace): taking the write
     # lock up front avoids the read-then-upgrade deadlock SQLite answers with SQLITE_BUSY.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.begin_immediate(SQLITE_BUSY_TIMEOUT_S * 1000)
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _rollback_what_a_failed_commit_left(

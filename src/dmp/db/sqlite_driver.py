@@ -16,7 +16,8 @@ The hot statements of ``db.direct`` make no trip at all (``run_statement``, deci
 (SQLAlchemy opens file databases with ``check_same_thread=False``). They only ever run
 inside a transaction begun with ``BEGIN IMMEDIATE``, which holds the database's one
 write lock, so SQLite never makes them wait for a lock; each is a short indexed read or
-a one-row write. ``BEGIN`` and ``COMMIT`` (its fsync) still go to the thread, as does
+a one-row write. ``BEGIN IMMEDIATE`` runs there too, without the busy handler
+(``begin_immediate``). ``COMMIT`` (its fsync) still goes to the thread, as does
 everything SQLAlchemy itself runs.
 """
 
@@ -134,6 +135,27 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         if server_side:  # streaming results keep SQLAlchemy's own cursor
             return super().cursor(server_side=True)
         return OneTripCursor(self)
+
+    def begin_immediate(self, busy_timeout_ms: int) -> None:
+        """``BEGIN IMMEDIATE`` on the event loop's thread: it comes once the write gate is
+        held (``db.engine``), so no other process of the service holds SQLite's lock and
+        it takes it at once. A program writing without the gate could still hold it: the
+        loop must not sit in SQLite's busy handler for that one, so the attempt is made
+        without it, and a busy database is waited for on SQLite's thread as before."""
+        conn = self.sqlite
+        conn.execute("PRAGMA busy_timeout=0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # extended codes too
+                self._handle_exception(error)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        try:
+            await_only(self.run_on_thread(_run_one, "BEGIN IMMEDIATE", None))
+        except Exception as error:
+            self._handle_exception(error)
 
     async def run_on_thread(
         self, function: Callable[..., _Outcome], operation: str, parameters: Any
