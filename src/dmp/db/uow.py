@@ -55,9 +55,9 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
             try:
                 await session.commit()
             except Exception:
-                # The refusal's trace could not be kept: the request fails on that error
-                # (chained to the refusal), and what must outlive the rollback, a spent
-                # assertion id, is made again like after any other failure.
+                # The refusal's trace could not be kept: the request fails on that error,
+                # and what must outlive the rollback, a spent assertion id, is made again
+                # as after any other failure.
                 rewrites = await _rolled_back(session)
                 raise
             session.info.pop(_AFTER_COMMIT_KEY, None)
