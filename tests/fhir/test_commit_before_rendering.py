@@ -1,6 +1,7 @@
 """A search, a read and a retrieval commit their transaction once the rows are read and
 the access traced, before the answer is rendered (``db.uow.commit_now``): rendering then
-holds neither SQLite's one write lock nor, on PostgreSQL, the dossier's trace head.
+holds neither SQLite's one write lock nor, on PostgreSQL, the dossier's trace head. A
+deposit checks its documents' contents before its transaction begins.
 
 The probe runs while the answer is being rendered, from a connection of its own: on
 SQLite it tries to take the write lock without waiting, on PostgreSQL to lock the
@@ -18,8 +19,9 @@ import httpx
 import pytest
 
 from dmp.cli.seed import PROFESSIONALS
-from dmp.fhir import binary, documents_search
+from dmp.fhir import binary, documents_provide, documents_search
 from dmp.fhir.router import PREFIX
+from tests.fhir.builders import created_ids, make_pdf, provide_bundle
 from tests.fhir.conftest import in_process, run_in_thread
 
 GP = PROFESSIONALS[0].national_id
@@ -67,13 +69,14 @@ async def watched_app(fhir_world) -> AsyncIterator[httpx.AsyncClient]:
 def _watched(
     monkeypatch: pytest.MonkeyPatch, module: Any, name: str, probe: Callable[[], bool]
 ) -> list[bool]:
-    """``module.name`` wrapped so that each call first records what ``probe`` finds."""
+    """``module.name`` (a function or a coroutine function) wrapped so that each call
+    first records what ``probe`` finds."""
     seen: list[bool] = []
     original = getattr(module, name)
 
     def watched(*args: Any, **kwargs: Any) -> Any:
         seen.append(probe())
-        return original(*args, **kwargs)
+        return original(*args, **kwargs)  # a coroutine is awaited by the caller, as before
 
     monkeypatch.setattr(module, name, watched)
     return seen
@@ -124,3 +127,17 @@ async def test_the_probe_sees_a_lock_held_by_a_transaction(fhir_world, watched_a
         )
     assert answer.status_code == 200
     assert seen == [False]
+
+
+async def test_a_deposit_checks_its_contents_before_its_transaction(
+    fhir_world, watched_app, gp_document, monkeypatch
+):
+    """Hashing and inspecting a document (a tenth of a deposit's CPU) holds no lock."""
+    patient_id, _ = gp_document
+    probe = lambda: _lock_is_free(fhir_world.server.settings.effective_database_url, patient_id)  # noqa: E731
+    seen = _watched(monkeypatch, documents_provide, "validate_upload", probe)
+    bundle = provide_bundle(patient_id, [{"data": make_pdf(3000)}, {"data": make_pdf(4000)}])
+    answer = await watched_app.post(PREFIX, json=bundle, headers=fhir_world.headers(GP))
+    assert answer.status_code == 200, answer.text
+    assert len(created_ids(answer.json())) == 2
+    assert seen == [True, True]

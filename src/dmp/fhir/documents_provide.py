@@ -89,10 +89,15 @@ class _Checked:
 
 
 async def _check(
-    session: AsyncSession, rt: Runtime, credential: ProfessionalCredential, plan: ProvidePlan
+    session: AsyncSession,
+    rt: Runtime,
+    credential: ProfessionalCredential,
+    plan: ProvidePlan,
+    contents: dict[int, ResolvedUpload | Exception],
 ) -> dict[int, _Checked]:
     """Dossier and validated upload of each deposit, and every refusal found without
-    storing anything."""
+    storing anything. ``contents``: each deposit's upload as ``_check_contents`` found
+    it, its refusal raised here in the order it always was, after the dossier's."""
     dossiers: dict[str, uuid.UUID] = {}
     checked: dict[int, _Checked] = {}
     for index, deposit in plan.deposits.items():
@@ -106,9 +111,9 @@ async def _check(
                 raise UnknownPatient(
                     path=f"{deposit.path}.relatesTo", reference=f"Patient/{dossiers[key]}"
                 )
-            validated = await validate_upload(
-                rt=rt, actor=credential.actor, upload=deposit.upload, content=deposit.content
-            )
+            validated = contents[index]
+            if isinstance(validated, Exception):
+                raise validated
             checked[index] = _Checked(dossiers[key], validated)
         except DmpError as error:
             error.fields.setdefault("path", deposit.path)
@@ -221,20 +226,41 @@ def _response(
 class _ReadBundle:
     plan: ProvidePlan | None
     error: Exception | None
+    contents: dict[int, ResolvedUpload | Exception]
 
 
-async def _read_bundle(request: Request, _checked: CheckedCredential) -> _ReadBundle:
-    """The body read, validated and planned once the assertion is checked but before its
-    jti is spent, i.e. before the transaction begins: on SQLite this CPU work (a few ms
-    for a 100 KiB document) no longer holds the write lock. A refusal is kept, not
-    raised, so that the handler raises it after the jti is spent, as before: a request
-    refused for its body still uses its assertion up."""
+async def _read_bundle(
+    request: Request, checked: CheckedCredential, rt: FhirRuntime
+) -> _ReadBundle:
+    """The body read, validated and planned, and each document's content checked, once
+    the assertion is checked but before its jti is spent, i.e. before the transaction
+    begins: on SQLite this CPU work (a few ms for a 100 KiB document) no longer holds the
+    write lock. A refusal is kept, not raised, so that the handler raises it after the
+    jti is spent, as before: a request refused for its body still uses its assertion
+    up."""
     try:
         bundle = await read_resource(request, expected="Bundle")
         validate_with_models(decode_contents(bundle))  # each content decoded once
-        return _ReadBundle(read_plan(bundle), None)
+        plan = read_plan(bundle)
     except Exception as error:
-        return _ReadBundle(None, error)
+        return _ReadBundle(None, error, {})
+    return _ReadBundle(plan, None, await _check_contents(rt, checked, plan))
+
+
+async def _check_contents(
+    rt: Runtime, credential: ProfessionalCredential, plan: ProvidePlan
+) -> dict[int, ResolvedUpload | Exception]:
+    """Each deposit's upload checked against its content (codes, type, hash, CDA header),
+    which needs no database, or what refused it."""
+    contents: dict[int, ResolvedUpload | Exception] = {}
+    for index, deposit in plan.deposits.items():
+        try:
+            contents[index] = await validate_upload(
+                rt=rt, actor=credential.actor, upload=deposit.upload, content=deposit.content
+            )
+        except Exception as error:
+            contents[index] = error
+    return contents
 
 
 async def provide_document_bundle(
@@ -249,7 +275,7 @@ async def provide_document_bundle(
         raise read.error
     plan = read.plan
     assert plan is not None
-    checked = await _check(session, rt, credential, plan)
+    checked = await _check(session, rt, credential, plan, read.contents)
     if plan.refusals:
         return refusal_response(plan.refusals)
     steps = {
