@@ -29,7 +29,8 @@ async def sqlite_engine(tmp_path):
     await engine.dispose()
 
 
-async def test_a_statement_with_rows_is_one_trip_to_the_thread(sqlite_engine, monkeypatch):
+def _trips_to_the_thread(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """From now on, each function handed to SQLite's thread, in order."""
     trips: list[object] = []
     original = aiosqlite.Connection._execute
 
@@ -37,9 +38,14 @@ async def test_a_statement_with_rows_is_one_trip_to_the_thread(sqlite_engine, mo
         trips.append(fn)
         return await original(self, fn, *args, **kwargs)
 
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return trips
+
+
+async def test_a_statement_with_rows_is_one_trip_to_the_thread(sqlite_engine, monkeypatch):
     async with sqlite_engine.begin() as connection:
         await connection.execute(text("INSERT INTO t (name) VALUES ('a'), ('b')"))
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        trips = _trips_to_the_thread(monkeypatch)
         rows = (await connection.execute(text("SELECT name FROM t ORDER BY id"))).all()
         assert trips and len(trips) == 1  # SQLAlchemy's own cursor made four
     assert [row.name for row in rows] == ["a", "b"]
@@ -113,17 +119,10 @@ async def test_a_direct_statement_waits_its_turn_on_a_busy_connection(sqlite_eng
 
 
 async def test_begin_immediate_makes_no_trip_to_the_thread(sqlite_engine, monkeypatch):
-    trips: list[object] = []
-    original = aiosqlite.Connection._execute
-
-    async def counted(self, fn, *args, **kwargs):
-        trips.append(fn)
-        return await original(self, fn, *args, **kwargs)
-
     async with sqlite_engine.connect() as connection:
         await connection.exec_driver_sql("SELECT 1")  # the connection is made: no trips left
         await connection.rollback()
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        trips = _trips_to_the_thread(monkeypatch)
         await connection.begin()
         raw = (await connection.get_raw_connection()).dbapi_connection
         assert raw.sqlite.in_transaction

@@ -99,30 +99,6 @@ async def test_a_failure_after_it_undoes_nothing_and_makes_no_rewrite(factory):
     assert rewritten == []
 
 
-async def test_a_commit_that_fails_leaves_the_rewrites_to_the_unit_of_work(factory, deferred_table):
-    key, ran = _jti(), []
-
-    async def spend_again(own) -> None:
-        own.add(TokenJti(jti=key, expires_at=EXPIRES + timedelta(days=1)))
-
-    async def notify() -> None:
-        ran.append(True)
-
-    async def request() -> None:
-        async with unit_of_work(factory) as session:
-            await session.execute(_BROKEN_ROW)
-            rewrite_on_rollback(session, spend_again)
-            after_commit(session, notify)
-            await commit_now(session)
-
-    with pytest.raises(IntegrityError):
-        await request()
-    assert await _spent(factory, key)  # made again, in a transaction of its own
-    assert ran == []
-    async with factory() as session:
-        assert await session.scalar(text("SELECT count(*) FROM uow_deferred")) == 0
-
-
 class _KeptRefusal(DmpError):
     keep_changes = True  # like a denial, whose trace is committed before it is raised
 
@@ -178,26 +154,33 @@ async def test_a_connection_whose_commit_failed_goes_back_to_the_pool_usable(
         assert await _spent(factory, key)
 
 
-async def test_a_kept_refusal_whose_commit_fails_still_makes_its_rewrites(factory, deferred_table):
-    """The assertion a refused request spent stays spent even when the refusal's own
-    commit (its trace) fails: else the assertion could be replayed once."""
+@pytest.mark.parametrize("ending", ["commit_now", "kept refusal"])
+async def test_a_commit_that_fails_makes_the_rewrites_again(factory, deferred_table, ending):
+    """Whichever commit fails, ``commit_now``'s or the one a refusal that keeps its changes
+    (a denial and its trace) makes on its way out, the unit of work rolls back and makes
+    again what must outlive it: the assertion the request spent stays spent, else it
+    could be replayed once. The after-commit work never runs."""
     key, ran = _jti(), []
 
     async def spend_again(own) -> None:
-        own.add(TokenJti(jti=key, expires_at=EXPIRES))
+        own.add(TokenJti(jti=key, expires_at=EXPIRES + timedelta(days=1)))
 
     async def notify() -> None:
         ran.append(True)
 
-    async def refused() -> None:
+    async def request() -> None:
         async with unit_of_work(factory) as session:
             await session.execute(_BROKEN_ROW)
             rewrite_on_rollback(session, spend_again)
             after_commit(session, notify)
-            raise _KeptRefusal()
+            if ending == "commit_now":
+                await commit_now(session)
+            else:
+                await _raise(_KeptRefusal())
 
     with pytest.raises(IntegrityError):  # the commit's error: the request fails on it
-        await refused()
-    assert await _spent(factory, key)
+        await request()
+    assert await _spent(factory, key)  # made again, in a transaction of its own
     assert ran == []
-
+    async with factory() as session:
+        assert await session.scalar(text("SELECT count(*) FROM uow_deferred")) == 0
