@@ -103,7 +103,7 @@ def _row(run: RunResults, results: DatabaseResults, workload: str, concurrency: 
     if workload == SEARCH:
         raw_sample = _median(results, RAW_QUERY, concurrency)
         raw = ratio(sample.throughput, raw_sample.throughput if raw_sample else math.nan)
-    noise = sample.other_cpu + (0.0 if math.isnan(sample.stolen_cpu) else sample.stolen_cpu)
+    noise = _taken_during(sample)
     target = TARGETS.get(workload)
     return (
         f"| {LABELS[workload]} | {concurrency} | {_fmt(sample.throughput)} "
@@ -198,6 +198,12 @@ def _baseline_section(run: RunResults) -> list[str]:
     return [*lines, ""]
 
 
+def _taken_during(sample: Sample) -> float:
+    """Cores taken from the run while it ran: by other processes, and by the hypervisor
+    for other guests (steal), which slows the run just as much."""
+    return sample.other_cpu + (0.0 if math.isnan(sample.stolen_cpu) else sample.stolen_cpu)
+
+
 def _noise_section(run: RunResults) -> list[str]:
     noisy = []
     for results in [run.baselines, *run.databases]:
@@ -205,7 +211,11 @@ def _noise_section(run: RunResults) -> list[str]:
             for concurrency, cell in by_level.items():
                 for number, sample in enumerate(cell.samples, start=1):
                     worst = max(
-                        (v for v in (sample.busy_before, sample.other_cpu) if not math.isnan(v)),
+                        (
+                            v
+                            for v in (sample.busy_before, _taken_during(sample))
+                            if not math.isnan(v)
+                        ),
                         default=0.0,
                     )
                     if worst > NOISE_CORES:
@@ -237,7 +247,7 @@ def _noise_section(run: RunResults) -> list[str]:
     if noisy:
         lines.append(
             f"**The machine was not quiet**: {len(noisy)} run(s) shared the CPU with other "
-            f"processes (> {NOISE_CORES} cores). Absolute figures of those runs are low "
+            f"processes or guests (> {NOISE_CORES} cores). Absolute figures of those runs are low "
             "bounds; ratios to the same-run baselines are the figures to compare."
         )
         lines.append("")

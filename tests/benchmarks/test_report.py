@@ -14,10 +14,11 @@ from benchmarks.harness.stats import Sample
 MACHINE = Machine("Test CPU", 2, 24.0, "6.1", "3.11.7", "3.40.1", "15.2", "ext4", "wrk 4.1")
 
 
-def sample(throughput: float, p99: float, other: float = 0.0) -> Sample:
+def sample(throughput: float, p99: float, other: float = 0.0, stolen: float = 0.0) -> Sample:
     return Sample(
         throughput, p99 / 3, p99 / 2, p99, requests=1000, errors=0, seconds=25.0,
         server_cpu=0.9, peak_rss_mib=150.0, other_cpu=other, busy_before=0.0,
+        stolen_cpu=stolen,
     )  # fmt: skip
 
 
@@ -33,6 +34,7 @@ def results() -> RunResults:
     sqlite.add("search", 8, sample(2_500, 30))
     sqlite.add("raw-query", 8, sample(5_000, 3))
     sqlite.add("retrieve", 8, sample(1_000, 30, other=0.9))
+    sqlite.add("provide", 8, sample(400, 30, stolen=0.7))  # the hypervisor took it
     sqlite.not_served["portal"] = "HTTP 404, not yet served"
     postgres = DatabaseResults("PostgreSQL")
     postgres.importing = ImportResult(100_000, 100_000, 2.0, 8_000, 20, 1.0)
@@ -56,6 +58,8 @@ def test_import_noise_and_missing_routes_are_reported() -> None:
     assert "| ≥ 50,000 lines/s |" in text and "| 50,000 | 0.5 |" in text
     assert "(f) portal home, 1,000 docs: HTTP 404, not yet served" in text
     assert "The machine was not quiet" in text and "SQLite retrieve c=8" in text
+    assert "SQLite provide c=8 run 1" in text and "hypervisor steal 0.70" in text
+    assert "SQLite search c=8" not in text
     assert "- CPU: Test CPU, 2 cores" in text
 
 
