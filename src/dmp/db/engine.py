@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -216,6 +217,12 @@ def _ping_when_idle(engine: AsyncEngine, *, idle_seconds: float) -> None:
 def is_postgresql(session: AsyncSession) -> bool:
     """Whether ``session`` talks to PostgreSQL (otherwise SQLite, the embedded default)."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The dialect's own ``insert`` construct for ``session`` (PostgreSQL's or SQLite's),
+    for what only they have: ``ON CONFLICT DO NOTHING``, ``RETURNING`` on conflict."""
+    return postgresql.insert if is_postgresql(session) else sqlite.insert
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

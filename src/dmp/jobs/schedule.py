@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dmp.db.engine import is_postgresql
+from dmp.db.engine import dialect_insert
 from dmp.jobs.models import ScheduledJob
 from dmp.kit.ids import new_id
 from dmp.runtime import Runtime
@@ -29,7 +27,7 @@ async def schedule_job(
     dossier_id: uuid.UUID | None = None,
 ) -> bool:
     """Inserts the job unless one with the same key exists; True if inserted."""
-    insert: Any = postgresql.insert if is_postgresql(session) else sqlite.insert
+    insert = dialect_insert(session)
     statement = (
         insert(ScheduledJob)
         .values(

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dmp.db.engine import dialect_insert
 from dmp.db.uow import after_commit
 from dmp.dossiers.models import DossierRecord, LegalRepresentative
 from dmp.dossiers.vault import open_json
@@ -125,7 +126,7 @@ async def remember(
         after_commit(session, known_from_now_on)
         return False
     statement = (
-        outbox.dialect_insert(session)(NotifiedEvent)
+        dialect_insert(session)(NotifiedEvent)
         .values(dossier_id=dossier_id, event_key=event_key[:160], at=at)
         .on_conflict_do_nothing(index_elements=["dossier_id", "event_key"])
         .returning(NotifiedEvent.event_key)

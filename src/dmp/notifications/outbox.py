@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dmp.db.engine import is_postgresql
+from dmp.db.engine import dialect_insert
 from dmp.kit.ids import new_id
 from dmp.notifications.models import OutboxMessage
 from dmp.notifications.sealing import idempotency_key, seal_payload
@@ -38,10 +37,6 @@ class Claimed:
     payload_ct: bytes | None
     attempts: int
     expires_at: datetime | None
-
-
-def dialect_insert(session: AsyncSession) -> Any:
-    return postgresql.insert if is_postgresql(session) else sqlite.insert
 
 
 def new_message(
