@@ -1,7 +1,9 @@
 """A search, a read and a retrieval commit their transaction once the rows are read and
 the access traced, before the answer is rendered (``db.uow.commit_now``): rendering then
 holds neither SQLite's one write lock nor, on PostgreSQL, the dossier's trace head. A
-deposit checks its documents' contents before its transaction begins.
+search reads its parameters before its transaction begins and makes its page (rows into
+documents) after it is committed; a deposit checks its documents' contents before its
+transaction begins.
 
 The probe runs while the answer is being rendered, from a connection of its own: on
 SQLite it tries to take the write lock without waiting, on PostgreSQL to lock the
@@ -19,6 +21,7 @@ import httpx
 import pytest
 
 from dmp.cli.seed import PROFESSIONALS
+from dmp.documents import search
 from dmp.fhir import binary, documents_provide, documents_search
 from dmp.fhir.router import PREFIX
 from tests.fhir.builders import created_ids, make_pdf, provide_bundle
@@ -85,11 +88,13 @@ def _watched(
 @pytest.mark.parametrize(
     ("module", "name", "path"),
     [
+        (documents_search, "document_search", "/DocumentReference?patient={patient}"),
+        (search, "to_out", "/DocumentReference?patient={patient}"),
         (documents_search, "document_reference", "/DocumentReference?patient={patient}"),
         (documents_search, "document_reference", "/DocumentReference/{document}"),
         (binary, "format_datetime", "/Binary/{document}"),
     ],
-    ids=["search", "read", "retrieve"],
+    ids=["search's parameters", "search's page", "search", "read", "retrieve"],
 )
 async def test_the_answer_is_rendered_after_the_commit(
     fhir_world, watched_app, gp_document, monkeypatch, module, name, path
@@ -111,15 +116,15 @@ async def test_the_probe_sees_a_lock_held_by_a_transaction(fhir_world, watched_a
     lock taken (so the test above could fail)."""
     patient_id, _ = gp_document
     seen: list[bool] = []
-    original = documents_search.search_documents
+    original = documents_search.find_documents
 
     async def searched_then_probed(*args: Any, **kwargs: Any) -> Any:
-        page = await original(*args, **kwargs)
+        found = await original(*args, **kwargs)
         seen.append(_lock_is_free(fhir_world.server.settings.effective_database_url, patient_id))
-        return page
+        return found
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(documents_search, "search_documents", searched_then_probed)
+        patch.setattr(documents_search, "find_documents", searched_then_probed)
         answer = await watched_app.get(
             PREFIX + "/DocumentReference",
             params={"patient": patient_id},

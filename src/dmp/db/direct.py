@@ -94,6 +94,27 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A direct statement's records, read; ``rows()`` processes them into rows."""
+
+    _compiled: _Compiled
+    _records: list[Any]
+
+    def rows(self) -> list[Any]:
+        make = self._compiled.row._make
+        processed = self._compiled.processed
+        if not processed:
+            return [make(record) for record in self._records]
+        rows = []
+        for record in self._records:
+            values = list(record)
+            for index, processor in processed:
+                values[index] = processor(values[index])
+            rows.append(make(values))
+        return rows
+
+
 class DirectStatement:
     """A Core statement executed on the driver (see the module). Build it once, at
     import time, like any prepared statement; run it with ``all``, ``first`` or
@@ -112,6 +133,12 @@ class DirectStatement:
         return compiled
 
     async def all(self, session: AsyncSession, parameters: Mapping[str, Any]) -> list[Any]:
+        return (await self.fetch(session, parameters)).rows()
+
+    async def fetch(self, session: AsyncSession, parameters: Mapping[str, Any]) -> Fetched:
+        """The statement's records as the driver gave them; ``rows()`` makes the rows.
+        Making them (UUIDs, times, one named tuple per row) needs no database, so a caller
+        that commits in between does it outside the transaction."""
         connection = await _transaction_connection(session)
         sync = connection.sync_connection
         assert sync is not None
@@ -130,17 +157,7 @@ class DirectStatement:
             records = await _fetch(adapted, compiled.sql, values)
         except Exception as error:
             await _raise_as_sqlalchemy(connection, dialect, adapted, error, compiled.sql, values)
-        make = compiled.row._make
-        processed = compiled.processed
-        if not processed:
-            return [make(record) for record in records]
-        rows = []
-        for record in records:
-            values = list(record)
-            for index, processor in processed:
-                values[index] = processor(values[index])
-            rows.append(make(values))
-        return rows
+        return Fetched(compiled, records)
 
     async def first(self, session: AsyncSession, parameters: Mapping[str, Any]) -> Any | None:
         rows = await self.all(session, parameters)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.access.enforce import context_for, enforce
 from dmp.access.facts import load_dossier_facts, load_dossier_with_facts
+from dmp.db.direct import Fetched
 from dmp.documents import search_statement
 from dmp.documents.errors import InvalidCursor, SelectionsArePersonal
 from dmp.documents.models import DocumentRecord
@@ -107,6 +109,35 @@ def row_obligations(listing: DocumentFilter, document: DocumentRecord) -> frozen
     return obligations_for(listing, facts)
 
 
+@dataclass(frozen=True, slots=True)
+class FoundDocuments:
+    """What a search read and traced in its transaction. ``page()`` makes the page from it
+    and needs no database: a caller that commits first (the FHIR search) makes it outside
+    the transaction, i.e. on SQLite outside the write lock."""
+
+    query: DocumentSearch
+    listing: DocumentFilter
+    decision: Decision
+    fetched: Fetched
+
+    def page(self) -> DocumentPage:
+        rows = search_statement.documents(self.fetched)
+        query = self.query
+        page, more = rows[: query.limit], len(rows) > query.limit
+        next_cursor = None
+        if more and page:
+            last = page[-1][0]
+            column = last.submitted_at if query.sort is SortKey.SUBMITTED_AT else last.creation_time
+            next_cursor = encode_cursor(query.sort, column, last.id)
+        items = [
+            to_out(document, obligations=row_obligations(self.listing, document), selected=selected)
+            for document, selected in page
+        ]
+        return DocumentPage(
+            items=items, next_cursor=next_cursor, obligations=self.decision.obligations
+        )
+
+
 async def search_documents(
     session: AsyncSession,
     *,
@@ -117,6 +148,27 @@ async def search_documents(
     doctor_present: bool = False,
 ) -> DocumentPage:
     """The documents of ``dossier_id`` that ``actor`` may see and that match ``query``."""
+    found = await find_documents(
+        session,
+        rt=rt,
+        actor=actor,
+        dossier_id=dossier_id,
+        query=query,
+        doctor_present=doctor_present,
+    )
+    return found.page()
+
+
+async def find_documents(
+    session: AsyncSession,
+    *,
+    rt: Runtime,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    query: DocumentSearch,
+    doctor_present: bool = False,
+) -> FoundDocuments:
+    """``search_documents``'s reads and trace; its page is ``page()`` of the result."""
     after = _check_query(query, actor)
     dossier, facts = await load_dossier_with_facts(
         session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
@@ -124,7 +176,7 @@ async def search_documents(
     listing, decision = await authorize_listing(
         session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present, facts=facts
     )
-    rows = await search_statement.search(
+    fetched = await search_statement.search_fetched(
         session,
         dossier_id=dossier_id,
         document_filter=listing,
@@ -132,17 +184,7 @@ async def search_documents(
         after=after,
         with_selected=actor.kind in HOLDER_SIDE,
     )
-    page, more = rows[: query.limit], len(rows) > query.limit
-    next_cursor = None
-    if more and page:
-        last = page[-1][0]
-        column = last.submitted_at if query.sort is SortKey.SUBMITTED_AT else last.creation_time
-        next_cursor = encode_cursor(query.sort, column, last.id)
-    items = [
-        to_out(document, obligations=row_obligations(listing, document), selected=selected)
-        for document, selected in page
-    ]
-    return DocumentPage(items=items, next_cursor=next_cursor, obligations=decision.obligations)
+    return FoundDocuments(query=query, listing=listing, decision=decision, fetched=fetched)
 
 
 async def count_documents(

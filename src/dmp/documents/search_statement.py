@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from dmp.db.direct import DirectStatement
+from dmp.db.direct import DirectStatement, Fetched
 from dmp.db.engine import is_postgresql
 from dmp.documents.models import Document, DocumentRecord, Selection
 from dmp.documents.records import PATIENT_AUTHORED_CATEGORY, fold, types_in_category
@@ -232,6 +232,33 @@ async def search(
 ) -> list[tuple[DocumentRecord, bool]]:
     """One page (``query.limit`` + 1 rows, so the caller knows whether more follow),
     newest first; ``after`` is the keyset position of the previous page's last row."""
+    return documents(
+        await search_fetched(
+            session,
+            dossier_id=dossier_id,
+            document_filter=document_filter,
+            query=query,
+            after=after,
+            with_selected=with_selected,
+        )
+    )
+
+
+def documents(fetched: Fetched) -> list[tuple[DocumentRecord, bool]]:
+    """``search``'s rows, from what ``search_fetched`` read: (document, selected)."""
+    return [(cast(DocumentRecord, row), bool(row.selected)) for row in fetched.rows()]
+
+
+async def search_fetched(
+    session: AsyncSession,
+    *,
+    dossier_id: uuid.UUID,
+    document_filter: DocumentFilter,
+    query: DocumentSearch,
+    after: tuple[datetime, uuid.UUID] | None,
+    with_selected: bool,
+) -> Fetched:
+    """``search``'s statement run, its rows not yet made (``documents`` makes them)."""
     keyset = after is not None
     statement = search_statement(
         filter_shape(document_filter),
@@ -249,8 +276,7 @@ async def search(
         parameters["after_at"], parameters["after_id"] = after
     elif query.offset:
         parameters["offset"] = query.offset
-    rows = await statement.all(session, parameters)
-    return [(cast(DocumentRecord, row), bool(row.selected)) for row in rows]
+    return await statement.fetch(session, parameters)
 
 
 async def count(

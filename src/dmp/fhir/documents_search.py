@@ -10,18 +10,20 @@ of care (``creation=ge…``, see docs/fhir.md).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dmp.auth.tokens import ProfessionalCredential
 from dmp.db.uow import commit_now
 from dmp.documents.reading import read_document
 from dmp.documents.schemas import DocumentSearch, SortKey
-from dmp.documents.search import count_documents, search_documents
+from dmp.documents.search import count_documents, find_documents
 from dmp.dossiers.errors import DossierNotFound
 from dmp.dossiers.service import lookup_dossier
+from dmp.errors import DmpError
 from dmp.fhir.codes import CLASS_SYSTEM, CONFIDENTIALITY_SYSTEM, INS_SYSTEMS, VISIBILITY_SYSTEMS
 from dmp.fhir.deps import Credential, FhirRuntime, Session
 from dmp.fhir.errors import InvalidElement, InvalidSearch, MissingSearchParameter
@@ -213,6 +215,36 @@ _OPENAPI_PARAMETERS = [
 SEARCH_PARAMETERS = frozenset(p["name"] for p in _OPENAPI_PARAMETERS) - FHIR_CONTROL_PARAMETERS
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """A search's parameters, read before the assertion's jti is spent, i.e. before the
+    request's transaction begins (on SQLite, outside the write lock: about a tenth of a
+    search's locked stretch). A refusal found there is kept and raised by the handler,
+    after the spend, where it always was: a replayed assertion is refused as replayed,
+    whatever its query, and a refused search still uses its assertion up."""
+
+    count: int | None = None
+    unknown: list[str] = field(default_factory=list)
+    query: DocumentSearch | None = None
+    refusal: DmpError | None = None
+
+
+async def _asked(request: Request) -> _Asked:
+    """FastAPI dependency, declared before the credential's (FastAPI and the direct
+    routes resolve them in that order); ``async`` so that it runs on the loop."""
+    try:
+        count = _count(request)
+        unknown = unknown_parameters(request, SEARCH_PARAMETERS)
+        cursor = request.query_params.get("_cursor")
+        query = document_search(request, limit=max(count or DEFAULT_COUNT, 1), cursor=cursor)
+    except DmpError as refusal:
+        return _Asked(refusal=refusal)
+    return _Asked(count=count, unknown=unknown, query=query)
+
+
+Asked = Annotated[_Asked, Depends(_asked)]
+
+
 def _count(request: Request) -> int | None:
     value = request.query_params.get("_count")
     if value is None:
@@ -239,17 +271,18 @@ def _count(request: Request) -> int | None:
 )
 async def find_document_references(
     request: Request,
+    asked: Asked,
     credential: Credential,
     session: Session,
     rt: FhirRuntime,
 ) -> FhirResponse:
-    count = _count(request)
-    cursor = request.query_params.get("_cursor")
-    unknown = unknown_parameters(request, SEARCH_PARAMETERS)
-    query = document_search(request, limit=max(count or DEFAULT_COUNT, 1), cursor=cursor)
+    if asked.refusal is not None:
+        raise asked.refusal
+    count, unknown, query = asked.count, asked.unknown, asked.query
+    assert query is not None  # no refusal: the query was read
     notes: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
-    total = next_url = page = None
+    total = next_url = found = None
     dossier_id = await _dossier_searched(request, session, rt, credential)
     try:
         if dossier_id is None:
@@ -259,7 +292,7 @@ async def find_document_references(
                 session, rt=rt, actor=credential.actor, dossier_id=dossier_id, query=query
             )
         if count != 0:
-            page = await search_documents(
+            found = await find_documents(
                 session, rt=rt, actor=credential.actor, dossier_id=dossier_id, query=query
             )
     except DossierNotFound:
@@ -273,7 +306,8 @@ async def find_document_references(
             }
         ]
     await commit_now(session)  # read and traced: the rest is rendering
-    if page is not None:
+    if found is not None:
+        page = found.page()
         base = rt.settings.public_base_url
         entries = [document_reference(item, base_url=base) for item in page.items]
         notes = obligation_issues(page.obligations)
