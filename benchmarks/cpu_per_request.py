@@ -6,13 +6,18 @@ cores: a steady number to compare two versions of the code by, where the HTTP ha
 (``python -m benchmarks``) measures the whole server under load. ``--profile`` writes a
 cProfile of the measured requests (open it with ``python -m pstats``).
 
+``--lock-hold`` (SQLite) also reports how long each request held the write gate's file
+lock, i.e. the stretch the other processes sharing the database file cannot run beside
+it: requests go one at a time here, so it is the stretch itself (its CPU, its fsync),
+with no waiting for the lock or for a busy event loop in it.
+
 ``--alternate`` compares the application with and without ``DirectRoutes`` (decision
 0007): the two, and an empty ASGI app that measures the test client's own share, take
 turns in batches of 40 requests in the same process, so that a VM whose speed drifts
 within a minute slows all three alike.
 
     python -m benchmarks.cpu_per_request [--databases sqlite,postgresql] [--requests 2000]
-        [--alternate]
+        [--alternate | --lock-hold]
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import cProfile
+import fcntl
 import math
 import os
 import tempfile
@@ -50,6 +57,7 @@ from benchmarks.harness.workloads import (
 )
 from dmp.app import create_app
 from dmp.config import Settings
+from dmp.db import engine as engine_module
 from dmp.db.engine import create_engine
 from dmp.runtime import build_runtime
 from dmp.web.direct_routes import without_direct_routes
@@ -75,6 +83,29 @@ def _reference_ms() -> float:
         work()
         best = min(best, (time.process_time() - started) * 1000)
     return best
+
+
+class FileLockClock:
+    """Stands for the ``fcntl`` module in ``dmp.db.engine``: counts the turns of the write
+    gate's file lock and the time it was held."""
+
+    LOCK_EX, LOCK_NB, LOCK_UN = fcntl.LOCK_EX, fcntl.LOCK_NB, fcntl.LOCK_UN
+
+    def __init__(self) -> None:
+        self.held = 0.0
+        self.turns = 0
+        self._since: float | None = None
+
+    def flock(self, fd: int, operation: int) -> None:
+        fcntl.flock(fd, operation)  # a refusal (BlockingIOError) is no turn
+        now = time.perf_counter()
+        if operation & fcntl.LOCK_UN:
+            if self._since is not None:
+                self.held += now - self._since
+                self._since = None
+        else:
+            self._since = now
+            self.turns += 1
 
 
 Send = Callable[[httpx.AsyncClient, int], Awaitable[None]]
@@ -202,13 +233,24 @@ async def _database(kind: str, options: argparse.Namespace, say: Callable[[str],
                 )
                 continue
             profile = cProfile.Profile() if options.profile else None
+            clock = FileLockClock()
+            watched = options.lock_hold and kind == SQLITE
             before = _reference_ms()
-            cpu, wall = await _measure(clients["direct"], send, count, profile)
+            with contextlib.ExitStack() as stack:
+                if watched:
+                    stack.enter_context(_watching(clock))
+                cpu, wall = await _measure(clients["direct"], send, count, profile)
             reference = (before + _reference_ms()) / 2
             say(
                 f"{kind:10} {workload:12} CPU {cpu:6.2f} ms/request, wall {wall:6.2f} ms, "
                 f"{cpu / reference:5.3f} × reference ({reference:.2f} ms)"
             )
+            if watched:
+                say(  # over every request sent while watched, the warm-up's included
+                    f"{'':10} {workload:12} write gate's file lock held "
+                    f"{clock.held * 1e6 / count:6.0f} µs/request "
+                    f"({clock.turns / count:.2f} turns)"
+                )
             if profile:
                 path = Path(options.profile) / f"{kind}-{workload}.prof"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,6 +265,17 @@ async def _database(kind: str, options: argparse.Namespace, say: Callable[[str],
         await database.drop()
 
 
+@contextlib.contextmanager
+def _watching(clock: FileLockClock) -> Any:
+    # The module as the engine looks it up at each call (setattr: not an export of it).
+    original = vars(engine_module)["fcntl"]
+    setattr(engine_module, "fcntl", clock)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(engine_module, "fcntl", original)  # noqa: B010
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", default=f"{SQLITE},{POSTGRESQL}")
@@ -234,6 +287,11 @@ def main() -> None:
         "--alternate",
         action="store_true",
         help="with and without DirectRoutes, taking turns (decision 0007)",
+    )
+    parser.add_argument(
+        "--lock-hold",
+        action="store_true",
+        help="SQLite: time the write gate's file lock was held per request",
     )
     options = parser.parse_args()
     options.workloads = options.workloads.split(",")
