@@ -63,3 +63,13 @@ async def test_a_refused_read_spends_the_assertion(fhir_world, patient_id):
     first, second = await _twice(fhir_world, "GET", f"/Patient/{patient_id}", NURSE)
     assert first.status_code == 403
     assert _replayed(second)
+
+
+async def test_a_search_refused_for_its_query_spends_the_assertion(fhir_world, patient_id):
+    # The query is read before the spend (decision 0011), its refusal raised after it.
+    first, second = await _twice(
+        fhir_world, "GET", "/DocumentReference", GP, params={"patient": patient_id, "_count": "x"}
+    )
+    assert first.status_code == 400
+    assert "_count" in first.text
+    assert _replayed(second)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -164,10 +165,13 @@ class SqliteWriteGate:
         lock.release()
 
     def _let_file_go(self, turn: _Turn) -> None:
-        """Runs on SQLite's thread, right after a COMMIT that succeeded (see the class)."""
+        """Runs on SQLite's thread, right after a COMMIT that succeeded (see the class).
+        Must not raise: the COMMIT stands. Should the unlock fail, the turn still holds
+        the file, and the checkin gives it back."""
         if turn.file_held and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            turn.file_held = False
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                turn.file_held = False
 
     def on_begin(self, connection: Any) -> None:
         # Runs inside SQLAlchemy's greenlet: await_only waits on the event loop.
@@ -187,8 +191,9 @@ class SqliteWriteGate:
                 raise
             turn.file_held = True
         dbapi_connection = connection.connection.dbapi_connection
-        if self.lock_file is not None and isinstance(dbapi_connection, OneTripConnection):
-            on_commit_on_thread(dbapi_connection, lambda: self._let_file_go(turn))
+        if isinstance(dbapi_connection, OneTripConnection):  # set or cleared at every begin
+            hook = (lambda: self._let_file_go(turn)) if self.lock_file is not None else None
+            on_commit_on_thread(dbapi_connection, hook)
 
     def on_checkin(self, dbapi_connection: Any, record: Any) -> None:
         turn = self._held.pop(id(record), None)

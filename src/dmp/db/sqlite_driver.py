@@ -41,14 +41,15 @@ from sqlalchemy.util import await_only
 _Outcome = tuple[Any, int, int | None, list[Any]]
 
 # What runs on SQLite's thread after a connection's next successful COMMIT, by id() of
-# the connection: set when its transaction begins, cleared when it goes back to the pool
-# (``db.engine``), so no entry outlives its connection's checkout.
+# the connection: set (or cleared) whenever one of its transactions begins, cleared when
+# it goes back to the pool (``db.engine``): a COMMIT never runs a hook of another's.
 _ON_COMMIT: dict[int, Callable[[], None]] = {}
 
 
 def on_commit_on_thread(connection: OneTripConnection, then: Callable[[], None] | None) -> None:
     """``then`` runs on SQLite's thread right after ``connection``'s next COMMIT, if that
-    COMMIT succeeded and left no transaction open; None forgets it."""
+    COMMIT succeeded and left no transaction open; None forgets it. ``then`` must not
+    raise: the COMMIT has succeeded by then."""
     if then is None:
         _ON_COMMIT.pop(id(connection), None)
     else:
