@@ -4,13 +4,11 @@ connections that sat idle in the pool."""
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import os
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from dmp.db import engine as engine_module
 from dmp.db.engine import SqliteWriteGate, create_engine
@@ -108,48 +106,3 @@ async def test_a_process_waiting_for_the_lock_file_gives_up_and_tidies_up(tmp_pa
     second.timeout = 1
     await second._acquire(waiting)  # the file is free again for whoever comes next
     second._release(waiting)
-
-
-def _gate_file_is_free(path: Any) -> bool:
-    """Whether another process could take the gate's file lock now (a second open of the
-    file is a lock of its own, as another process's would be)."""
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)  # closing the description gives back what it took
-    return True
-
-
-async def test_the_file_lock_is_let_go_when_commit_succeeds_not_at_checkin(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'early.sqlite3'}")
-    gate_file = tmp_path / "early.sqlite3-gate"
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "CREATE TABLE t (id INTEGER PRIMARY KEY, parent INTEGER "
-                "REFERENCES t(id) DEFERRABLE INITIALLY DEFERRED)"
-            )
-        )
-    async with engine.connect() as connection:
-        async with connection.begin():
-            await connection.execute(text("INSERT INTO t VALUES (1, NULL)"))
-            assert not _gate_file_is_free(gate_file)
-        # Committed, the connection still checked out: the other processes may write.
-        assert _gate_file_is_free(gate_file)
-        async with connection.begin():  # a second transaction takes the file lock again
-            await connection.execute(text("INSERT INTO t VALUES (2, 1)"))
-            assert not _gate_file_is_free(gate_file)
-        assert _gate_file_is_free(gate_file)
-        # A COMMIT that fails keeps it: the rollback is still to be made under the gate.
-        transaction = await connection.begin()
-        await connection.execute(text("INSERT INTO t VALUES (3, 99)"))
-        with pytest.raises(IntegrityError):
-            await transaction.commit()
-        assert not _gate_file_is_free(gate_file)
-    assert _gate_file_is_free(gate_file)
-    async with engine.connect() as connection:  # and the rollback was made
-        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 2
-    await engine.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import os
 import sqlite3
@@ -25,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util import await_only
 
-from dmp.db.sqlite_driver import OneTripConnection, on_commit_on_thread, one_trip_dbapi
+from dmp.db.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_S = 10
 
@@ -69,16 +68,6 @@ def _database_is_locked() -> OperationalError:
     return OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
 
 
-class _Turn:
-    """A connection's hold on the gate, from its transaction's beginning to its checkin."""
-
-    __slots__ = ("file_held", "lock")
-
-    def __init__(self, lock: asyncio.Lock, file_held: bool) -> None:
-        self.lock = lock
-        self.file_held = file_held
-
-
 class SqliteWriteGate:
     """One write transaction at a time per database file, queued rather than polled.
 
@@ -92,14 +81,7 @@ class SqliteWriteGate:
     work done before the first statement stays outside it) and given back when the
     connection returns to the pool, after its COMMIT or ROLLBACK; waiting gives up after
     SQLite's own busy timeout. Another program writing to the file without the gate is
-    still kept out by SQLite's lock and busy handler.
-
-    The file lock is given back sooner, on SQLite's thread the moment a COMMIT has
-    succeeded (``_let_file_go``): SQLite's own lock is free by then, and the stretch from
-    there to the checkin (the result's hand-back to the loop, SQLAlchemy closing its
-    transaction, the pool's checkin: 150-200 µs a request) held the other processes back
-    for nothing. This process's own lock is still given back at the checkin; a second
-    transaction of the same checkout takes the file lock again."""
+    still kept out by SQLite's lock and busy handler."""
 
     def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_S, lock_file: Path | None = None):
         self.timeout = timeout
@@ -109,7 +91,7 @@ class SqliteWriteGate:
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
-        self._held: dict[int, _Turn] = {}  # by id() of the pool's connection record
+        self._held: dict[int, asyncio.Lock] = {}  # by id() of the pool's connection record
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -125,13 +107,8 @@ class SqliteWriteGate:
             await asyncio.wait_for(lock.acquire(), self.timeout)
         except TimeoutError:
             raise _database_is_locked() from None
-        if self.lock_file is not None:
-            await self._take_file(lock, deadline)
-
-    async def _take_file(self, lock: asyncio.Lock, deadline: float) -> None:
-        """The file lock, for a holder of this process's ``lock``; on failure ``lock`` is
-        given back (now, or once the thread still waiting for the file has it)."""
-        loop = asyncio.get_running_loop()
+        if self.lock_file is None:
+            return
         try:
             fd = self._file()
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -164,46 +141,17 @@ class SqliteWriteGate:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         lock.release()
 
-    def _let_file_go(self, turn: _Turn) -> None:
-        """Runs on SQLite's thread, right after a COMMIT that succeeded (see the class).
-        Must not raise: the COMMIT stands. Should the unlock fail, the turn still holds
-        the file, and the checkin gives it back."""
-        if turn.file_held and self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-                turn.file_held = False
-
     def on_begin(self, connection: Any) -> None:
-        # Runs inside SQLAlchemy's greenlet: await_only waits on the event loop.
         record = connection.connection._connection_record
-        turn = self._held.get(id(record))
-        if turn is None:
+        if id(record) not in self._held:  # a second transaction of the same checkout
             lock = self._lock()
-            await_only(self._acquire(lock))
-            turn = self._held[id(record)] = _Turn(lock, file_held=self.lock_file is not None)
-        elif self.lock_file is not None and not turn.file_held:
-            # A second transaction of the same checkout, after a COMMIT let the file go.
-            deadline = asyncio.get_running_loop().time() + self.timeout
-            try:
-                await_only(self._take_file(turn.lock, deadline))
-            except BaseException:
-                del self._held[id(record)]  # _take_file gave this process's lock back
-                raise
-            turn.file_held = True
-        dbapi_connection = connection.connection.dbapi_connection
-        if isinstance(dbapi_connection, OneTripConnection):  # set or cleared at every begin
-            hook = (lambda: self._let_file_go(turn)) if self.lock_file is not None else None
-            on_commit_on_thread(dbapi_connection, hook)
+            await_only(self._acquire(lock))  # runs inside SQLAlchemy's greenlet
+            self._held[id(record)] = lock
 
-    def on_checkin(self, dbapi_connection: Any, record: Any) -> None:
-        turn = self._held.pop(id(record), None)
-        if isinstance(dbapi_connection, OneTripConnection):
-            on_commit_on_thread(dbapi_connection, None)
-        if turn is None:
-            return
-        if turn.file_held and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        turn.lock.release()
+    def on_checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        lock = self._held.pop(id(record), None)
+        if lock is not None:
+            self._release(lock)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

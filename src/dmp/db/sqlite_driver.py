@@ -18,9 +18,7 @@ inside a transaction begun with ``BEGIN IMMEDIATE``, which holds the database's 
 write lock, so SQLite never makes them wait for a lock; each is a short indexed read or
 a one-row write. ``BEGIN IMMEDIATE`` runs there too, without the busy handler
 (``begin_immediate``). ``COMMIT`` (its fsync) still goes to the thread, as does
-everything SQLAlchemy itself runs; what must follow a successful COMMIT at once (the
-write gate's file lock let go, ``db.engine``) runs there right after it
-(``on_commit_on_thread``).
+everything SQLAlchemy itself runs.
 """
 
 from __future__ import annotations
@@ -39,27 +37,6 @@ from sqlalchemy.util import await_only
 
 # (description, rowcount, lastrowid, rows) of one statement, read on SQLite's thread.
 _Outcome = tuple[Any, int, int | None, list[Any]]
-
-# What runs on SQLite's thread after a connection's next successful COMMIT, by id() of
-# the connection: set (or cleared) whenever one of its transactions begins, cleared when
-# it goes back to the pool (``db.engine``): a COMMIT never runs a hook of another's.
-_ON_COMMIT: dict[int, Callable[[], None]] = {}
-
-
-def on_commit_on_thread(connection: OneTripConnection, then: Callable[[], None] | None) -> None:
-    """``then`` runs on SQLite's thread right after ``connection``'s next COMMIT, if that
-    COMMIT succeeded and left no transaction open; None forgets it. ``then`` must not
-    raise: the COMMIT has succeeded by then."""
-    if then is None:
-        _ON_COMMIT.pop(id(connection), None)
-    else:
-        _ON_COMMIT[id(connection)] = then
-
-
-def _commit(conn: sqlite3.Connection, then: Callable[[], None] | None) -> None:
-    conn.commit()
-    if then is not None and not conn.in_transaction:
-        then()
 
 
 def _run_one(conn: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
@@ -158,17 +135,6 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         if server_side:  # streaming results keep SQLAlchemy's own cursor
             return super().cursor(server_side=True)
         return OneTripCursor(self)
-
-    def commit(self) -> None:
-        """COMMIT on SQLite's thread, followed there by ``on_commit_on_thread``'s work."""
-        aio = self._connection
-        if not aio._connection:  # closed: nothing to commit, as SQLAlchemy's adapter
-            return
-        then = _ON_COMMIT.pop(id(self), None)
-        try:
-            await_only(aio._execute(_commit, aio._conn, then))
-        except Exception as error:
-            self._handle_exception(error)
 
     def begin_immediate(self, busy_timeout_ms: int) -> None:
         """``BEGIN IMMEDIATE`` on the event loop's thread: it comes once the write gate is
