@@ -96,7 +96,7 @@ async def export_dossier(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         after = None
         while True:
-            rows = await search_statement.search(
+            fetched = await search_statement.search(
                 session,
                 dossier_id=dossier.id,
                 document_filter=listing,
@@ -104,6 +104,7 @@ async def export_dossier(
                 after=after,
                 with_selected=False,
             )
+            rows = search_statement.documents(fetched)
             for row, _ in rows[:_BATCH]:
                 document = to_out(row)
                 path = archive_path(len(exported) + 1, document)

@@ -176,7 +176,7 @@ async def find_documents(
     listing, decision = await authorize_listing(
         session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present, facts=facts
     )
-    fetched = await search_statement.search_fetched(
+    fetched = await search_statement.search(
         session,
         dossier_id=dossier_id,
         document_filter=listing,

@@ -221,6 +221,11 @@ def search_statement(
     )
 
 
+def documents(fetched: Fetched) -> list[tuple[DocumentRecord, bool]]:
+    """The rows of what ``search`` read: (document, selected)."""
+    return [(cast(DocumentRecord, row), bool(row.selected)) for row in fetched.rows()]
+
+
 async def search(
     session: AsyncSession,
     *,
@@ -229,36 +234,10 @@ async def search(
     query: DocumentSearch,
     after: tuple[datetime, uuid.UUID] | None,
     with_selected: bool,
-) -> list[tuple[DocumentRecord, bool]]:
-    """One page (``query.limit`` + 1 rows, so the caller knows whether more follow),
-    newest first; ``after`` is the keyset position of the previous page's last row."""
-    return documents(
-        await search_fetched(
-            session,
-            dossier_id=dossier_id,
-            document_filter=document_filter,
-            query=query,
-            after=after,
-            with_selected=with_selected,
-        )
-    )
-
-
-def documents(fetched: Fetched) -> list[tuple[DocumentRecord, bool]]:
-    """``search``'s rows, from what ``search_fetched`` read: (document, selected)."""
-    return [(cast(DocumentRecord, row), bool(row.selected)) for row in fetched.rows()]
-
-
-async def search_fetched(
-    session: AsyncSession,
-    *,
-    dossier_id: uuid.UUID,
-    document_filter: DocumentFilter,
-    query: DocumentSearch,
-    after: tuple[datetime, uuid.UUID] | None,
-    with_selected: bool,
 ) -> Fetched:
-    """``search``'s statement run, its rows not yet made (``documents`` makes them)."""
+    """One page (``query.limit`` + 1 rows, so the caller knows whether more follow),
+    newest first; ``after`` is the keyset position of the previous page's last row. The
+    records are read; ``documents`` makes the rows, which needs no database."""
     keyset = after is not None
     statement = search_statement(
         filter_shape(document_filter),
