@@ -55,25 +55,6 @@ async def select_document(
     return to_out(document, obligations=decision.obligations, selected=selected)
 
 
-async def _listing(
-    session: AsyncSession,
-    *,
-    rt: Runtime,
-    actor: Actor,
-    dossier_id: uuid.UUID,
-    query: DocumentSearch,
-    doctor_present: bool,
-) -> DocumentPage:
-    return await search_documents(
-        session,
-        rt=rt,
-        actor=actor,
-        dossier_id=dossier_id,
-        query=query,
-        doctor_present=doctor_present,
-    )
-
-
 async def current_documents(
     session: AsyncSession,
     *,
@@ -86,7 +67,7 @@ async def current_documents(
 ) -> DocumentPage:
     """ "Tous les documents courants": approved documents, newest first."""
     query = DocumentSearch(statuses=_CURRENT, limit=limit, cursor=cursor)
-    return await _listing(
+    return await search_documents(
         session,
         rt=rt,
         actor=actor,
@@ -110,7 +91,7 @@ async def archived_documents(
     query = DocumentSearch(
         statuses=frozenset({DocumentStatus.ARCHIVED}), limit=limit, cursor=cursor
     )
-    return await _listing(
+    return await search_documents(
         session,
         rt=rt,
         actor=actor,
@@ -132,7 +113,7 @@ async def selected_documents(
 ) -> DocumentPage:
     """ "Mes sélections", archived selections included."""
     query = DocumentSearch(statuses=_SELECTABLE, only_selected=True, limit=limit, cursor=cursor)
-    return await _listing(
+    return await search_documents(
         session,
         rt=rt,
         actor=actor,
@@ -161,7 +142,7 @@ async def recent_documents(
         sort=SortKey.SUBMITTED_AT,
         limit=limit,
     )
-    return await _listing(
+    return await search_documents(
         session,
         rt=rt,
         actor=actor,
