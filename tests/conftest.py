@@ -85,6 +85,27 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
+async def own_engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """The backend of ``database_url``, in a database of the test's own: for what commits
+    (or reads from another connection), which the shared rolled-back transaction cannot
+    show."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'own.sqlite3'}")
+        await upgrade_engine(engine)
+        yield engine
+        await engine.dispose()
+        return
+    url = await _create_pg_database(POSTGRES_URL)
+    engine = create_engine(url)
+    try:
+        await upgrade_engine(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        await _drop_pg_database(POSTGRES_URL, url)
+
+
+@pytest.fixture
 async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session inside a transaction rolled back after the test; services' own
     savepoints and flushes work as usual."""

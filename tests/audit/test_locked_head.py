@@ -4,24 +4,18 @@ append that follows uses it instead of reading and locking the head again, and o
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dmp.access.enforce import enforce
 from dmp.access.facts import load_dossier_with_facts
 from dmp.audit.service import verify_chains
-from dmp.db.engine import create_engine, create_session_factory
-from dmp.db.migrate import upgrade_engine
+from dmp.db.engine import create_session_factory
 from dmp.db.uow import unit_of_work
 from dmp.policy import Action
 from tests.builders.actors import professional
 from tests.builders.documents import grant, traces_of
 from tests.builders.dossiers import a_dossier
-from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
 
 GP = professional()
 
@@ -79,26 +73,6 @@ async def test_a_head_read_before_a_rolled_back_savepoint_is_read_again(session,
     assert [t.seq for t in traces] == list(range(1, len(traces) + 1))
     assert await verify_chains(session, dossier_id=created.dossier_id) == []
     assert len(locks) == 1
-
-
-@pytest.fixture
-async def own_engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """A database of the test's own: concurrent reads commit, which the shared
-    rolled-back transaction cannot show."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'heads.sqlite3'}")
-        await upgrade_engine(engine)
-        yield engine
-        await engine.dispose()
-        return
-    url = await _create_pg_database(POSTGRES_URL)
-    engine = create_engine(url)
-    try:
-        await upgrade_engine(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        await _drop_pg_database(POSTGRES_URL, url)
 
 
 async def test_concurrent_reads_of_one_dossier_append_in_turn(own_engine, rt):

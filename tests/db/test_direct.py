@@ -4,12 +4,15 @@ be written still fails."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, delete, func, literal, select, text
+from sqlalchemy import bindparam, delete, func, literal, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.sql import column as column_named
+from sqlalchemy.sql import table as table_named
 
 from dmp.access.facts import load_dossier_with_facts
 from dmp.audit.models import TraceHead
@@ -350,3 +353,50 @@ async def test_a_retrieval_whose_trace_cannot_be_written_fails(session, rt, file
             session, rt=rt, actor=GP, dossier_id=filed, document_id=page.items[0].id
         )
     await nested.rollback()
+
+
+# -- read_alone: a SELECT outside any session's transaction ------------------------------------
+
+_KEY_OF = DirectStatement(
+    select(Dossier.id, Dossier.wrapped_key).where(Dossier.id == bindparam("dossier_id"))
+)
+
+
+async def test_a_read_alone_gives_the_committed_rows_the_session_gives(own_engine, rt):
+    factory = create_session_factory(own_engine)
+    async with factory() as session, session.begin():
+        dossier_id = (await a_dossier(session, rt)).dossier_id
+    [alone] = await _KEY_OF.read_alone(own_engine, {"dossier_id": dossier_id})
+    async with factory() as session:
+        [through] = (await session.execute(_KEY_OF.statement, {"dossier_id": dossier_id})).all()
+    assert tuple(alone) == tuple(through)
+    assert [type(value) for value in alone] == [type(value) for value in through]
+    assert isinstance(alone.id, uuid.UUID)
+    assert await _KEY_OF.read_alone(own_engine, {"dossier_id": uuid.uuid4()}) == []
+    assert own_engine.sync_engine.pool.checkedout() == 0  # the connection went back
+
+
+async def test_a_read_alone_neither_waits_for_a_writer_nor_sees_its_changes(own_engine, rt):
+    """On SQLite it takes no turn of the write gate: it answers while a transaction of
+    the same process holds it (waiting for it there would wait forever)."""
+    factory = create_session_factory(own_engine)
+    async with factory() as session, session.begin():
+        dossier_id = (await a_dossier(session, rt)).dossier_id
+    async with factory() as writer, writer.begin():
+        await writer.execute(
+            update(Dossier).where(Dossier.id == dossier_id).values(wrapped_key=b"changed")
+        )
+        [row] = await asyncio.wait_for(
+            _KEY_OF.read_alone(own_engine, {"dossier_id": dossier_id}), timeout=2
+        )
+        assert row.wrapped_key not in (None, b"changed")
+
+
+async def test_a_read_alone_that_fails_gives_its_connection_up(own_engine):
+    missing = DirectStatement(select(table_named("no_such_table", column_named("id"))))
+    with pytest.raises(Exception, match="no_such_table"):
+        await missing.read_alone(own_engine, {})
+    pool = own_engine.sync_engine.pool
+    assert pool.checkedout() == 0
+    ping = DirectStatement(select(literal(1).label("one")))
+    assert [tuple(row) for row in await ping.read_alone(own_engine, {})] == [(1,)]

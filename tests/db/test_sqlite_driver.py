@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.util import greenlet_spawn
 
 from dmp.db.direct import DirectStatement
 from dmp.db.engine import create_engine
@@ -156,3 +157,18 @@ async def test_begin_waits_on_the_thread_for_a_writer_outside_the_gate(sqlite_en
         # The busy handler was given back: the connection still waits, not fails.
         timeout = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar()
         assert timeout == 10_000
+
+
+async def test_a_rollback_with_no_transaction_open_makes_no_trip(sqlite_engine, monkeypatch):
+    pooled = await greenlet_spawn(sqlite_engine.sync_engine.pool.connect)
+    adapted = pooled.dbapi_connection
+    trips = _trips_to_the_thread(monkeypatch)
+    await greenlet_spawn(adapted.rollback)  # the pool's reset of a connection read alone
+    assert trips == []
+    await greenlet_spawn(adapted.cursor().execute, "BEGIN")
+    await greenlet_spawn(adapted.cursor().execute, "INSERT INTO t (name) VALUES ('undone')")
+    await greenlet_spawn(adapted.rollback)
+    assert len(trips) == 3 and not adapted.sqlite.in_transaction
+    await greenlet_spawn(pooled.close)
+    async with sqlite_engine.connect() as connection:
+        assert (await connection.execute(select(func.count()).select_from(text("t")))).scalar() == 0

@@ -4,16 +4,25 @@ visible document, and its orphan blob is collected after the grace period, not b
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from dmp.db.engine import create_session_factory
+from dmp.db.uow import unit_of_work
 from dmp.documents import repository, storage
 from dmp.documents.errors import ConcurrentDeposit
+from dmp.documents.models import Document
+from dmp.documents.reading import read_document_content
+from dmp.documents.service import add_document
 from dmp.documents.storage import collect_orphan_blobs, settle_cleanups
 from dmp.dossiers.models import Dossier
-from tests.builders.documents import a_document, blob_keys, count_documents
+from tests.builders.actors import professional
+from tests.builders.documents import PDF, a_document, blob_keys, count_documents, grant, upload
 from tests.builders.dossiers import a_dossier
 
 GRACE = timedelta(hours=1)
@@ -116,3 +125,144 @@ async def test_gc_refuses_a_negative_grace(session, rt):
 
 async def test_cleanups_settle_even_when_nothing_is_pending():
     await asyncio.wait_for(settle_cleanups(), timeout=1)
+
+
+# -- contents written before their transaction (decision 0012) -------------------------------
+
+
+@pytest.fixture
+async def committed_dossier(own_engine, rt):
+    """A dossier committed in a database of the test's own: ``write_ahead`` reads its key
+    from a connection of its own, which sees only what is committed."""
+    async with unit_of_work(create_session_factory(own_engine)) as session:
+        dossier_id = (await a_dossier(session, rt)).dossier_id
+        await grant(session, rt, dossier_id, professional().id)
+    return dossier_id
+
+
+async def _deposit(engine, rt, dossier_id, *, ahead=None, fail=False):
+    async with unit_of_work(create_session_factory(engine)) as session:
+        document = await add_document(
+            session,
+            rt=rt,
+            actor=professional(),
+            dossier_id=dossier_id,
+            upload=upload(),
+            content=PDF,
+            ahead=ahead,
+        )
+        if fail:
+            raise RuntimeError("the transaction fails after the deposit")
+    return document
+
+
+async def _stored_key(engine, document_id):
+    async with unit_of_work(create_session_factory(engine)) as session:
+        return await session.scalar(select(Document.blob_key).where(Document.id == document_id))
+
+
+async def test_content_written_ahead_is_taken_by_its_transaction(
+    own_engine, rt, committed_dossier, monkeypatch
+):
+    ahead = await storage.write_ahead(rt, own_engine, dossier_id=committed_dossier, data=PDF)
+    assert ahead is not None and await blob_keys(rt, committed_dossier) == [ahead.key]
+    puts = _counted_puts(monkeypatch)
+    document = await _deposit(own_engine, rt, committed_dossier, ahead=ahead)
+    assert puts == []  # nothing sealed or stored inside the transaction
+    assert ahead.taken and await _stored_key(own_engine, document.id) == ahead.key
+    await storage.discard_untaken(rt, [ahead])  # taken: not the writer's to remove
+    await settle_cleanups()
+    assert await blob_keys(rt, committed_dossier) == [ahead.key]
+    async with unit_of_work(create_session_factory(own_engine)) as session:
+        read = await read_document_content(
+            session,
+            rt=rt,
+            actor=professional(),
+            dossier_id=committed_dossier,
+            document_id=document.id,
+        )
+    assert read.data == PDF
+
+
+async def test_content_sealed_under_another_key_is_written_again(own_engine, rt, committed_dossier):
+    ahead = await storage.write_ahead(rt, own_engine, dossier_id=committed_dossier, data=PDF)
+    assert ahead is not None
+    stale = dataclasses.replace(ahead, wrapped_key=b"a key the dossier no longer has")
+    document = await _deposit(own_engine, rt, committed_dossier, ahead=stale)
+    assert not stale.taken
+    stored = await _stored_key(own_engine, document.id)
+    assert stored != ahead.key
+    await storage.discard_untaken(rt, [stale])
+    assert await blob_keys(rt, committed_dossier) == [stored]
+
+
+async def test_content_of_another_dossier_is_not_taken(own_engine, rt, committed_dossier):
+    async with unit_of_work(create_session_factory(own_engine)) as session:
+        other = (await a_dossier(session, rt)).dossier_id
+    ahead = await storage.write_ahead(rt, own_engine, dossier_id=other, data=PDF)
+    assert ahead is not None
+    await _deposit(own_engine, rt, committed_dossier, ahead=ahead)
+    assert not ahead.taken  # sealed for the other dossier: it would not open here
+
+
+async def test_taken_content_goes_when_its_transaction_rolls_back(
+    own_engine, rt, committed_dossier
+):
+    ahead = await storage.write_ahead(rt, own_engine, dossier_id=committed_dossier, data=PDF)
+    assert ahead is not None
+    with pytest.raises(RuntimeError):
+        await _deposit(own_engine, rt, committed_dossier, ahead=ahead, fail=True)
+    assert ahead.taken
+    await settle_cleanups()
+    assert await blob_keys(rt, committed_dossier) == []
+
+
+async def test_nothing_is_written_ahead_without_a_key_to_seal_under(own_engine, rt, monkeypatch):
+    puts = _counted_puts(monkeypatch)
+    assert await storage.write_ahead(rt, own_engine, dossier_id=uuid.uuid4(), data=PDF) is None
+    async with unit_of_work(create_session_factory(own_engine)) as session:
+        purged = (await a_dossier(session, rt)).dossier_id
+        await session.execute(update(Dossier).where(Dossier.id == purged).values(wrapped_key=None))
+    assert await storage.write_ahead(rt, own_engine, dossier_id=purged, data=PDF) is None
+    assert puts == []
+
+
+async def test_a_store_that_fails_only_loses_the_head_start(
+    own_engine, rt, committed_dossier, monkeypatch
+):
+    assert rt.blobs is not None
+
+    async def full_disk(key: str, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rt.blobs, "put", full_disk)
+    assert await storage.write_ahead(rt, own_engine, dossier_id=committed_dossier, data=PDF) is None
+
+
+async def test_content_written_ahead_of_a_crash_is_collected_after_the_grace(
+    own_engine, rt, committed_dossier, wall_clock
+):
+    # The process dies after writing ahead: no transaction takes it, nobody discards it.
+    ahead = await storage.write_ahead(rt, own_engine, dossier_id=committed_dossier, data=PDF)
+    assert ahead is not None
+    async with unit_of_work(create_session_factory(own_engine)) as session:
+        young = await collect_orphan_blobs(session, rt=rt, older_than=GRACE)
+    assert (young.removed, young.kept_young) == (0, 1)
+    wall_clock.advance(GRACE + timedelta(minutes=1))
+    async with unit_of_work(create_session_factory(own_engine)) as session:
+        late = await collect_orphan_blobs(session, rt=rt, older_than=GRACE)
+    assert late.removed == 1
+    assert await blob_keys(rt, committed_dossier) == []
+
+
+def _counted_puts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the key of every blob sealed and stored."""
+    keys: list[str] = []
+    original = storage.put_sealed
+
+    async def counted(store, data_key, dossier_id, key, plaintext):
+        keys.append(key)
+        await original(store, data_key, dossier_id, key, plaintext)
+
+    monkeypatch.setattr(storage, "put_sealed", counted)
+    return keys

@@ -6,9 +6,7 @@ dossier and run in intact chains, and a chunk that fails leaves nothing half imp
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dmp.audit.models import Trace
 from dmp.audit.service import verify_chains
-from dmp.db.engine import create_engine, create_session_factory
-from dmp.db.migrate import upgrade_engine
+from dmp.db.engine import create_session_factory
 from dmp.db.uow import unit_of_work
 from dmp.dossiers.schemas import ClosureReason
 from dmp.dossiers.service import close_dossier
@@ -32,29 +29,8 @@ from tests.builders.actors import counter_agent
 from tests.builders.dossiers import a_dossier, adult_request
 from tests.builders.feeds import as_csv, consultation, pharmacy
 from tests.builders.nirs import make_nir
-from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
 
 TODAY = date(2026, 3, 2)  # the ``clock`` fixture's day
-
-
-@pytest.fixture
-async def own_engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """The backend of ``database_url``, in a database of the test's own: the import
-    commits its chunks, which the shared rolled-back transaction cannot show."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bulk.sqlite3'}")
-        await upgrade_engine(engine)
-        yield engine
-        await engine.dispose()
-        return
-    url = await _create_pg_database(POSTGRES_URL)
-    engine = create_engine(url)
-    try:
-        await upgrade_engine(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        await _drop_pg_database(POSTGRES_URL, url)
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 the access traced, before the answer is rendered (``db.uow.commit_now``): rendering then
 holds neither SQLite's one write lock nor, on PostgreSQL, the dossier's trace head. A
 search reads its parameters before its transaction begins and makes its page (rows into
-documents) after it is committed; a deposit checks its documents' contents before its
-transaction begins.
+documents) after it is committed; a deposit checks its documents' contents, and seals
+and stores them, before its transaction begins.
 
 The probe runs while the answer is being rendered, from a connection of its own: on
 SQLite it tries to take the write lock without waiting, on PostgreSQL to lock the
@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from dmp.cli.seed import PROFESSIONALS
-from dmp.documents import search
+from dmp.documents import search, storage
 from dmp.fhir import binary, documents_provide, documents_search
 from dmp.fhir.router import PREFIX
 from tests.fhir.builders import created_ids, make_pdf, provide_bundle
@@ -141,6 +141,21 @@ async def test_a_deposit_checks_its_contents_before_its_transaction(
     patient_id, _ = gp_document
     probe = lambda: _lock_is_free(fhir_world.server.settings.effective_database_url, patient_id)  # noqa: E731
     seen = _watched(monkeypatch, documents_provide, "validate_upload", probe)
+    bundle = provide_bundle(patient_id, [{"data": make_pdf(3000)}, {"data": make_pdf(4000)}])
+    answer = await watched_app.post(PREFIX, json=bundle, headers=fhir_world.headers(GP))
+    assert answer.status_code == 200, answer.text
+    assert len(created_ids(answer.json())) == 2
+    assert seen == [True, True]
+
+
+async def test_a_deposit_stores_its_contents_before_its_transaction(
+    fhir_world, watched_app, gp_document, monkeypatch
+):
+    """Sealing and storing a document (two fsyncs) held SQLite's write lock for half of a
+    deposit's turn of it (decision 0012). Each content is stored once, before."""
+    patient_id, _ = gp_document
+    probe = lambda: _lock_is_free(fhir_world.server.settings.effective_database_url, patient_id)  # noqa: E731
+    seen = _watched(monkeypatch, storage, "put_sealed", probe)
     bundle = provide_bundle(patient_id, [{"data": make_pdf(3000)}, {"data": make_pdf(4000)}])
     answer = await watched_app.post(PREFIX, json=bundle, headers=fhir_world.headers(GP))
     assert answer.status_code == 200, answer.text

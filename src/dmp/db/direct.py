@@ -43,12 +43,13 @@ from typing import Any, cast
 from sqlalchemy import BindParameter, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
 
-from dmp.db.sqlite_driver import OneTripConnection, run_statement
+from dmp.db.sqlite_driver import OneTripConnection, run_statement, run_statement_on_thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,18 @@ class Fetched:
         return rows
 
 
+def _values(compiled: _Compiled, parameters: Mapping[str, Any]) -> list[Any]:
+    """The driver's values of the statement's placeholders, in order."""
+    if parameters.keys() != compiled.names:
+        raise TypeError(f"parameters {sorted(parameters)} ≠ {sorted(compiled.names)}")
+    return [
+        (processor(parameters[name]) if processor else parameters[name])
+        if name is not None
+        else processor
+        for name, processor in compiled.plan
+    ]
+
+
 class DirectStatement:
     """A Core statement executed on the driver (see the module). Build it once, at
     import time, like any prepared statement; run it with ``all``, ``first`` or
@@ -144,20 +157,39 @@ class DirectStatement:
         assert sync is not None
         dialect = sync.dialect
         compiled = self._compiled(dialect)
-        if parameters.keys() != compiled.names:
-            raise TypeError(f"parameters {sorted(parameters)} ≠ {sorted(compiled.names)}")
-        values = [
-            (processor(parameters[name]) if processor else parameters[name])
-            if name is not None
-            else processor
-            for name, processor in compiled.plan
-        ]
+        values = _values(compiled, parameters)
         adapted = sync.connection.dbapi_connection
         try:
             records = await _fetch(adapted, compiled.sql, values)
         except Exception as error:
             await _raise_as_sqlalchemy(connection, dialect, adapted, error, compiled.sql, values)
         return Fetched(compiled, records)
+
+    async def read_alone(self, engine: AsyncEngine, parameters: Mapping[str, Any]) -> list[Any]:
+        """The rows of this SELECT, read outside any transaction of a session: on a
+        connection of the pool, in the driver's autocommit. SQLAlchemy begins no
+        transaction, so on SQLite the write gate is not taken: in WAL mode a lone SELECT
+        is its own read transaction, which neither waits for the writer nor makes it
+        wait. For a read that prepares work done before a transaction (a deposit's
+        content sealed under its dossier's key): what it read may change before that
+        transaction, which checks it again. A driver error is raised as it is, after the
+        connection is invalidated."""
+        sync_engine = engine.sync_engine
+        compiled = self._compiled(sync_engine.dialect)
+        values = _values(compiled, parameters)
+        pooled = await greenlet_spawn(sync_engine.pool.connect)  # its checkout events too
+        try:
+            adapted: Any = pooled.dbapi_connection
+            if isinstance(adapted, OneTripConnection):
+                records = await run_statement_on_thread(adapted, compiled.sql, tuple(values))
+            else:  # asyncpg, with no transaction begun: its own autocommit
+                records = await adapted._connection.fetch(compiled.sql, *values)
+        except Exception as error:
+            pooled.invalidate(error)
+            raise
+        finally:
+            await greenlet_spawn(pooled.close)  # back to the pool
+        return Fetched(compiled, records).rows()
 
     async def first(self, session: AsyncSession, parameters: Mapping[str, Any]) -> Any | None:
         rows = await self.all(session, parameters)

@@ -157,6 +157,13 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         except Exception as error:
             self._handle_exception(error)
 
+    def rollback(self) -> None:
+        # With no transaction open (a connection back from a read in autocommit, see
+        # ``DirectStatement.read_alone``) there is nothing to roll back: no trip to the
+        # thread. sqlite3 reads the flag from the connection, without a lock.
+        if self.sqlite.in_transaction:
+            super().rollback()
+
     async def run_on_thread(
         self, function: Callable[..., _Outcome], operation: str, parameters: Any
     ) -> _Outcome:
@@ -179,9 +186,17 @@ async def run_statement(
     the connection's own lock and goes to the thread."""
     mutex = getattr(connection, "_execute_mutex", None)
     if mutex is not None and mutex.locked():
-        outcome = await connection.run_on_thread(_run_one, operation, parameters)
-        return outcome[3]
+        return await run_statement_on_thread(connection, operation, parameters)
     return _run_one(connection.sqlite, operation, parameters)[3]
+
+
+async def run_statement_on_thread(
+    connection: OneTripConnection, operation: str, parameters: Any
+) -> list[Any]:
+    """One statement's rows, run on SQLite's thread: for a statement outside the write
+    gate, which SQLite may make wait (its busy handler sleeps) and the loop must not."""
+    outcome = await connection.run_on_thread(_run_one, operation, parameters)
+    return outcome[3]
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):

@@ -34,6 +34,7 @@ from dmp.documents.records import (
     to_out,
 )
 from dmp.documents.schemas import DocumentIn, DocumentOut
+from dmp.documents.storage import ContentWrittenAhead
 from dmp.dossiers.models import DossierRecord
 from dmp.dossiers.service import get_dossier
 from dmp.kit.ids import new_id
@@ -96,16 +97,20 @@ async def _store_new_version(
     visibility: frozenset[Visibility],
     change: str,
     previous: Document | None = None,
+    ahead: ContentWrittenAhead | None = None,
 ) -> Document:
-    """Blob first (durable), then the row and its first metadata version in the
-    caller's transaction. The ``Document`` returned is not in the session: its row is
-    written; change it through ``repository.get_document``."""
+    """Blob first (durable; ``ahead`` if it was written before the transaction), then the
+    row and its first metadata version in the caller's transaction. The ``Document``
+    returned is not in the session: its row is written; change it through
+    ``repository.get_document``."""
     # An id the server derives from a fresh random UUID is new by construction (and the
     # unique constraint still stands behind it): only a client's own id is looked up.
     unique_id = resolved.unique_id or _oid_of(document_id)
     if resolved.unique_id and await repository.unique_id_taken(session, dossier.id, unique_id):
         raise DocumentAlreadyExists(unique_id=unique_id)
-    blob_key = await storage.write_content(session, rt=rt, dossier=dossier, data=content)
+    blob_key = await storage.write_content(
+        session, rt=rt, dossier=dossier, data=content, ahead=ahead
+    )
     now = rt.clock.now()
     document = new_version_row(
         dossier_id=dossier.id,
@@ -139,11 +144,13 @@ async def add_document(
     content: bytes,
     doctor_present: bool = False,
     validated: ResolvedUpload | None = None,
+    ahead: ContentWrittenAhead | None = None,
 ) -> DocumentOut:
     """Deposits a document authored by ``actor`` (a professional, the patient side or a
     feed). Refused, with nothing written: unknown or mismatched codes, content that is
     not what it claims, too large, a wrong client hash, a closed dossier. ``validated``:
-    what ``validate_upload`` answered for this upload, content and actor."""
+    what ``validate_upload`` answered for this upload, content and actor; ``ahead``: this
+    content as ``storage.write_ahead`` stored it before the transaction."""
     resolved = validated or await _resolve(rt, actor, upload, content)
     visibility = resolved.visibility or frozenset()
     dossier, facts = await load_dossier_with_facts(
@@ -172,6 +179,7 @@ async def add_document(
         document_id=document_id,
         visibility=visibility,
         change="created",
+        ahead=ahead,
     )
     return to_out(document, obligations=decision.obligations)
 
@@ -187,11 +195,12 @@ async def replace_document(
     content: bytes,
     doctor_present: bool = False,
     validated: ResolvedUpload | None = None,
+    ahead: ContentWrittenAhead | None = None,
 ) -> DocumentOut:
     """A new version of ``document_id`` by its author; the replaced version becomes
     deprecated and stays readable in the chain. Confidentiality codes not sent are
     carried over, so a replacement never unmasks a document by omission. ``validated``
-    as for ``add_document``."""
+    and ``ahead`` as for ``add_document``."""
     resolved = validated or await _resolve(rt, actor, upload, content)
     dossier = await get_dossier(session, dossier_id)
     old = await repository.get_document(session, dossier_id, document_id, lock=True)
@@ -224,6 +233,7 @@ async def replace_document(
         visibility=visibility,
         change="replacement",
         previous=old,
+        ahead=ahead,
     )
     selected = await repository.is_selected(session, dossier_id, old.id)
     _change(old, now)

@@ -7,6 +7,13 @@ the caller's transaction. A crash between the two leaves only an unreferenced bl
 an upload whose transaction is still running is never touched. When the transaction
 rolls back (or the session closes without committing) in a live process, the blob is
 removed at once, best effort: the collector stays the guarantee.
+
+The blob may also be written before the transaction begins (``write_ahead``, decision
+0012): on SQLite the transaction holds the database's one write lock, and sealing and
+storing 100 KiB (two fsyncs) was half of a deposit's turn of it. The transaction then
+takes it (``write_content(ahead=…)``) only if the dossier's key it was sealed under is
+still the dossier's key; otherwise it writes the content again. One not taken is removed
+by whoever wrote it (``discard_untaken``), and the collector stays the guarantee.
 """
 
 from __future__ import annotations
@@ -17,19 +24,22 @@ import hashlib
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from dmp.blobs.sealed import SealBroken, get_sealed, put_sealed
 from dmp.blobs.store import BlobError, BlobStore, new_blob_key
+from dmp.db.direct import DirectStatement
 from dmp.documents.errors import ContentUnavailable
 from dmp.documents.models import Document, DocumentRecord
 from dmp.documents.schemas import GcReport
-from dmp.dossiers.models import DossierRecord
+from dmp.dossiers.models import Dossier, DossierRecord
 from dmp.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,6 +47,9 @@ log = logging.getLogger(__name__)
 _PENDING = "dmp_documents_pending_blobs"
 _LISTENING = "dmp_documents_blob_listeners"
 _GC_BATCH = 500
+_DOSSIER_KEY = DirectStatement(
+    select(Dossier.wrapped_key).where(Dossier.id == bindparam("dossier_id"))
+)
 # Deletions started after a rollback; kept referenced so they are not garbage-collected
 # mid-flight, and awaitable by a process that is about to exit (``settle_cleanups``).
 _cleanups: set[asyncio.Task[None]] = set()
@@ -52,16 +65,73 @@ def blob_store(rt: Runtime) -> BlobStore:
 
 
 async def write_content(
-    session: AsyncSession, *, rt: Runtime, dossier: DossierRecord, data: bytes
+    session: AsyncSession,
+    *,
+    rt: Runtime,
+    dossier: DossierRecord,
+    data: bytes,
+    ahead: ContentWrittenAhead | None = None,
 ) -> str:
-    """Seals ``data`` with the dossier's key under a fresh key and stores it durably.
-    Returns the key; the caller inserts the row referencing it in ``session``."""
+    """Seals ``data`` with the dossier's key under a fresh key and stores it durably, or
+    takes ``ahead`` (``data`` written before the transaction) if it was sealed under the
+    dossier's present key. Returns the key; the caller inserts the row referencing it in
+    ``session``."""
     store = blob_store(rt)
-    data_key = rt.keyring.unwrap(dossier.wrapped_key, dossier_id=str(dossier.id))
-    key = new_blob_key(dossier.id)
-    await put_sealed(store, data_key, dossier.id, key, data)
+    key = ahead.take(dossier) if ahead is not None else None
+    if key is None:
+        data_key = rt.keyring.unwrap(dossier.wrapped_key, dossier_id=str(dossier.id))
+        key = new_blob_key(dossier.id)
+        await put_sealed(store, data_key, dossier.id, key, data)
     _remove_unless_committed(session, store, key)
     return key
+
+
+@dataclass(slots=True)
+class ContentWrittenAhead:
+    """A document's content sealed and stored before its transaction, under the key the
+    dossier had then (``wrapped_key``). Taken once, by the transaction that records it."""
+
+    dossier_id: uuid.UUID
+    wrapped_key: bytes
+    key: str
+    taken: bool = False
+
+    def take(self, dossier: DossierRecord) -> str | None:
+        """The blob's key if it can stand for ``dossier``'s content: same dossier, same
+        key (a purge destroys it), not taken before. The transaction then owns it."""
+        if self.taken or dossier.id != self.dossier_id or dossier.wrapped_key != self.wrapped_key:
+            return None
+        self.taken = True
+        return self.key
+
+
+async def write_ahead(
+    rt: Runtime, engine: AsyncEngine, *, dossier_id: uuid.UUID, data: bytes
+) -> ContentWrittenAhead | None:
+    """``data`` sealed under the dossier's key and stored, before any transaction. None
+    if there is no key to seal under (no such dossier, a purged one) or the store
+    failed: the transaction then writes the content itself, or refuses the deposit, as
+    it would have. The key is read outside the write gate (``DirectStatement.read_alone``).
+    The caller removes what its transaction did not take (``discard_untaken``)."""
+    rows = await _DOSSIER_KEY.read_alone(engine, {"dossier_id": dossier_id})
+    wrapped_key = rows[0].wrapped_key if rows else None
+    if wrapped_key is None:
+        return None
+    data_key = rt.keyring.unwrap(wrapped_key, dossier_id=str(dossier_id))
+    key = new_blob_key(dossier_id)
+    try:
+        await put_sealed(blob_store(rt), data_key, dossier_id, key, data)
+    except (BlobError, OSError):
+        await discard_content(rt, key)  # in case it failed after the blob took its name
+        return None
+    return ContentWrittenAhead(dossier_id, wrapped_key, key)
+
+
+async def discard_untaken(rt: Runtime, written: Iterable[ContentWrittenAhead]) -> None:
+    """Removes the blobs written ahead that no transaction took (a refused deposit)."""
+    for ahead in written:
+        if not ahead.taken:
+            await discard_content(rt, ahead.key)
 
 
 async def discard_content(rt: Runtime, key: str) -> None:
