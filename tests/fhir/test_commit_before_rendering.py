@@ -93,8 +93,16 @@ def _watched(
         (documents_search, "document_reference", "/DocumentReference?patient={patient}"),
         (documents_search, "document_reference", "/DocumentReference/{document}"),
         (binary, "format_datetime", "/Binary/{document}"),
+        (storage, "read_content", "/Binary/{document}"),
     ],
-    ids=["search's parameters", "search's page", "search", "read", "retrieve"],
+    ids=[
+        "search's parameters",
+        "search's page",
+        "search",
+        "read",
+        "retrieve",
+        "retrieve's content",
+    ],
 )
 async def test_the_answer_is_rendered_after_the_commit(
     fhir_world, watched_app, gp_document, monkeypatch, module, name, path

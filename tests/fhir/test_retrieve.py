@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from dmp.cli.seed import PROFESSIONALS
-from tests.fhir.builders import fhir_valid, make_pdf, new_patient, provide
+from dmp.fhir.ids import parse_document_id
+from tests.builders.documents import traces_of
+from tests.fhir.builders import fhir_valid, make_pdf, new_patient, provide, with_services
 
 GP = PROFESSIONALS[0].national_id
 
@@ -72,3 +74,34 @@ async def test_a_document_reference_is_read_by_id(as_professional, deposited):
     reference, _ = deposited
     assert fhir_valid(dict(reference))["status"] == "current"
     assert reference["content"][0]["attachment"]["size"] == 5000
+
+
+async def test_a_content_the_store_has_lost_is_reported_and_its_read_stays_traced(
+    fhir_world, deposited
+):
+    """The content is fetched after the read is traced and committed (decision 0012): a
+    store that cannot give it back answers 500, and the trace of the read stays. A
+    conditional GET the client's copy answers does not ask the store at all."""
+    reference, content = deposited
+    url = reference["content"][0]["attachment"]["url"]
+    dossier_id, version_id = parse_document_id(url.rsplit("/", 1)[1], "Binary")
+
+    async def reads(session, _rt):
+        return [
+            trace.outcome
+            for trace in await traces_of(session, dossier_id)
+            if trace.action == "dossier:document:read" and trace.target == str(version_id)
+        ]
+
+    before = await with_services(fhir_world, reads)
+    folder = fhir_world.server.settings.effective_blob_dir / str(dossier_id)
+    for path in [p for p in folder.rglob("*") if p.is_file()]:
+        path.unlink()
+    etag = f'"{hashlib.sha256(content).hexdigest()}"'
+    async with httpx.AsyncClient() as http:
+        lost = await http.get(url, headers=fhir_world.headers(GP))
+        held = await http.get(url, headers={**fhir_world.headers(GP), "If-None-Match": etag})
+    assert lost.status_code == 500
+    assert "document_content_unavailable" in lost.text
+    assert held.status_code == 304
+    assert await with_services(fhir_world, reads) == [*before, "allowed", "allowed"]

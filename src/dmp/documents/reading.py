@@ -7,6 +7,7 @@ marker…) go back to the caller with what was read.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +25,7 @@ from dmp.documents.schemas import (
 )
 from dmp.documents.search import search_documents
 from dmp.dossiers.models import DossierRecord
-from dmp.policy import Action, Actor, Decision, DocumentStatus
+from dmp.policy import Action, Actor, Decision, DocumentStatus, Obligation
 from dmp.runtime import Runtime
 
 
@@ -87,6 +88,54 @@ async def read_document(
     return to_out(document, obligations=decision.obligations, selected=selected)
 
 
+@dataclass(frozen=True, slots=True)
+class FoundContent:
+    """A document whose reading is decided and traced, its content not yet fetched:
+    ``read()`` fetches it from the blob store, with no database, so that a caller that
+    commits first (decision 0009) does it outside the transaction."""
+
+    document: DocumentOut
+    obligations: frozenset[Obligation]
+    _rt: Runtime
+    _dossier: DossierRecord
+    _record: DocumentRecord
+
+    async def read(self) -> DocumentContent:
+        """The content exactly as deposited, decrypted with the dossier's key and checked
+        against the hash recorded at deposit (``ContentUnavailable`` otherwise)."""
+        data = await storage.read_content(self._rt, dossier=self._dossier, document=self._record)
+        return DocumentContent(document=self.document, data=data, obligations=self.obligations)
+
+
+async def find_document_content(
+    session: AsyncSession,
+    *,
+    rt: Runtime,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    document_id: uuid.UUID,
+    doctor_present: bool = False,
+) -> FoundContent:
+    """Decides and traces the reading of a document's content; ``read()`` on the answer
+    fetches it."""
+    dossier, document, decision = await _read(
+        session,
+        rt=rt,
+        actor=actor,
+        dossier_id=dossier_id,
+        document_id=document_id,
+        doctor_present=doctor_present,
+    )
+    selected = await _selected(session, actor, document)
+    return FoundContent(
+        document=to_out(document, obligations=decision.obligations, selected=selected),
+        obligations=decision.obligations,
+        _rt=rt,
+        _dossier=dossier,
+        _record=document,
+    )
+
+
 async def read_document_content(
     session: AsyncSession,
     *,
@@ -98,7 +147,7 @@ async def read_document_content(
 ) -> DocumentContent:
     """The content exactly as deposited, decrypted with the dossier's key and checked
     against the hash recorded at deposit."""
-    dossier, document, decision = await _read(
+    found = await find_document_content(
         session,
         rt=rt,
         actor=actor,
@@ -106,13 +155,7 @@ async def read_document_content(
         document_id=document_id,
         doctor_present=doctor_present,
     )
-    data = await storage.read_content(rt, dossier=dossier, document=document)
-    selected = await _selected(session, actor, document)
-    return DocumentContent(
-        document=to_out(document, obligations=decision.obligations, selected=selected),
-        data=data,
-        obligations=decision.obligations,
-    )
+    return await found.read()
 
 
 async def document_history(

@@ -3,8 +3,10 @@
 The original bytes with their own Content-Type, or, when the client asks for
 ``application/fhir+json`` (or JSON), a Binary resource carrying them in base64. The ETag
 is the content's SHA-256 (strong: the bytes never change under an id). A conditional GET
-whose ETag matches answers 304 without the body, and is still a read: decided and
-traced like any other. Nothing is cached by intermediaries (``private, no-cache``).
+whose ETag matches answers 304 without the body (and without fetching it), and is still
+a read: decided and traced like any other. The content is fetched from the blob store
+after the read is traced and committed (decision 0012). Nothing is cached by
+intermediaries (``private, no-cache``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from dmp.db.uow import commit_now
-from dmp.documents.reading import read_document_content
+from dmp.documents.reading import find_document_content
 from dmp.fhir.deps import Credential, FhirRuntime, Session
 from dmp.fhir.http import FhirResponse
 from dmp.fhir.ids import document_id, parse_document_id
@@ -74,11 +76,13 @@ async def retrieve_document(
     rt: FhirRuntime,
 ) -> Response:
     dossier_id, version_id = parse_document_id(resource_id, "Binary")
-    content = await read_document_content(
+    found = await find_document_content(
         session, rt=rt, actor=credential.actor, dossier_id=dossier_id, document_id=version_id
     )
-    await commit_now(session)  # read, checked and traced: the rest is the answer
-    document = content.document
+    # Decided and traced: the rest is the answer, the content's fetch from the blob store
+    # included (decision 0012), which needs no transaction.
+    await commit_now(session)
+    document = found.document
     etag = f'"{document.sha256}"'
     headers = {
         "ETag": etag,
@@ -86,12 +90,13 @@ async def retrieve_document(
         "Last-Modified": format_datetime(document.submitted_at.astimezone(UTC), usegmt=True),
         "Vary": "Accept",
     }
-    notices = sorted(o.value for o in content.obligations if o in OBLIGATION_TEXT)
+    notices = sorted(o.value for o in found.obligations if o in OBLIGATION_TEXT)
     if notices:
         # The bytes have no room for them: the obligations ride in a header.
         headers["X-DMP-Obligations"] = ", ".join(notices)
     if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
+        return Response(status_code=304, headers=headers)  # the client holds these bytes
+    content = await found.read()
     if wants_resource(request):
         binary = {
             "resourceType": "Binary",
