@@ -214,6 +214,14 @@ def _ping_when_idle(engine: AsyncEngine, *, idle_seconds: float) -> None:
     event.listen(pool, "checkout", checked_out)
 
 
+def has_write_gate(engine: AsyncEngine) -> bool:
+    """Whether the engine's transactions take turns at one write lock for the whole
+    database (SQLite, ``SqliteWriteGate``): work moved out of a transaction then lets the
+    other transactions run sooner. On PostgreSQL transactions only wait for the rows they
+    share."""
+    return engine.dialect.name == "sqlite"
+
+
 def is_postgresql(session: AsyncSession) -> bool:
     """Whether ``session`` talks to PostgreSQL (otherwise SQLite, the embedded default)."""
     return session.get_bind().dialect.name == "postgresql"
