@@ -280,8 +280,8 @@ async def _write_ahead(
     is left to the transaction: finding its dossier writes a trace."""
     engine = request.app.state.engine
     if not has_write_gate(engine):
-        # PostgreSQL: no deposit waits for another's transaction, and the key's read
-        # alone cost 15 % of the deposits per second (decision 0012).
+        # PostgreSQL: no deposit waits for another's transaction, so the head start
+        # gains nothing and the key's read alone is one more round trip (decision 0012).
         return
     for index, deposit in plan.deposits.items():
         dossier_id = deposit.subject.dossier_id
