@@ -130,18 +130,22 @@ async def test_cleanups_settle_even_when_nothing_is_pending():
 # -- contents written before their transaction (decision 0012) -------------------------------
 
 
+def _unit(engine):
+    return unit_of_work(create_session_factory(engine))
+
+
 @pytest.fixture
 async def committed_dossier(own_engine, rt):
     """A dossier committed in a database of the test's own: ``write_ahead`` reads its key
     from a connection of its own, which sees only what is committed."""
-    async with unit_of_work(create_session_factory(own_engine)) as session:
+    async with _unit(own_engine) as session:
         dossier_id = (await a_dossier(session, rt)).dossier_id
         await grant(session, rt, dossier_id, professional().id)
     return dossier_id
 
 
 async def _deposit(engine, rt, dossier_id, *, ahead=None, fail=False):
-    async with unit_of_work(create_session_factory(engine)) as session:
+    async with _unit(engine) as session:
         document = await add_document(
             session,
             rt=rt,
@@ -157,7 +161,7 @@ async def _deposit(engine, rt, dossier_id, *, ahead=None, fail=False):
 
 
 async def _stored_key(engine, document_id):
-    async with unit_of_work(create_session_factory(engine)) as session:
+    async with _unit(engine) as session:
         return await session.scalar(select(Document.blob_key).where(Document.id == document_id))
 
 
@@ -173,7 +177,7 @@ async def test_content_written_ahead_is_taken_by_its_transaction(
     await storage.discard_untaken(rt, [ahead])  # taken: not the writer's to remove
     await settle_cleanups()
     assert await blob_keys(rt, committed_dossier) == [ahead.key]
-    async with unit_of_work(create_session_factory(own_engine)) as session:
+    async with _unit(own_engine) as session:
         read = await read_document_content(
             session,
             rt=rt,
@@ -197,7 +201,7 @@ async def test_content_sealed_under_another_key_is_written_again(own_engine, rt,
 
 
 async def test_content_of_another_dossier_is_not_taken(own_engine, rt, committed_dossier):
-    async with unit_of_work(create_session_factory(own_engine)) as session:
+    async with _unit(own_engine) as session:
         other = (await a_dossier(session, rt)).dossier_id
     ahead = await storage.write_ahead(rt, own_engine, dossier_id=other, data=PDF)
     assert ahead is not None
@@ -220,7 +224,7 @@ async def test_taken_content_goes_when_its_transaction_rolls_back(
 async def test_nothing_is_written_ahead_without_a_key_to_seal_under(own_engine, rt, monkeypatch):
     puts = _counted_puts(monkeypatch)
     assert await storage.write_ahead(rt, own_engine, dossier_id=uuid.uuid4(), data=PDF) is None
-    async with unit_of_work(create_session_factory(own_engine)) as session:
+    async with _unit(own_engine) as session:
         purged = (await a_dossier(session, rt)).dossier_id
         await session.execute(update(Dossier).where(Dossier.id == purged).values(wrapped_key=None))
     assert await storage.write_ahead(rt, own_engine, dossier_id=purged, data=PDF) is None
@@ -245,11 +249,11 @@ async def test_content_written_ahead_of_a_crash_is_collected_after_the_grace(
     # The process dies after writing ahead: no transaction takes it, nobody discards it.
     ahead = await storage.write_ahead(rt, own_engine, dossier_id=committed_dossier, data=PDF)
     assert ahead is not None
-    async with unit_of_work(create_session_factory(own_engine)) as session:
+    async with _unit(own_engine) as session:
         young = await collect_orphan_blobs(session, rt=rt, older_than=GRACE)
     assert (young.removed, young.kept_young) == (0, 1)
     wall_clock.advance(GRACE + timedelta(minutes=1))
-    async with unit_of_work(create_session_factory(own_engine)) as session:
+    async with _unit(own_engine) as session:
         late = await collect_orphan_blobs(session, rt=rt, older_than=GRACE)
     assert late.removed == 1
     assert await blob_keys(rt, committed_dossier) == []
