@@ -3,13 +3,16 @@ next links, sorting, and the handling of parameters the server does not know."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from fhirpy.base.exceptions import OperationOutcome
 
 from dmp.cli.seed import PROFESSIONALS
 from dmp.identity.nir import INS_NIR_SYSTEM
-from tests.fhir.builders import CLASS, VISIBILITY, fhir_valid, new_patient, provide
+from tests.builders.documents import traces_of
+from tests.fhir.builders import CLASS, VISIBILITY, fhir_valid, new_patient, provide, with_services
 
 GP = PROFESSIONALS[0].national_id
 
@@ -174,3 +177,24 @@ async def test_an_unknown_patient_is_an_empty_searchset(as_professional):
         .fetch()
     )
     assert found == []
+
+
+async def test_a_total_asked_with_a_page_is_one_search_and_one_trace(fhir_world, filed):
+    gp, patient, _ = filed
+    dossier_id = uuid.UUID(patient["id"])
+
+    async def traces(session, _rt):
+        return [(t.action, t.outcome) for t in await traces_of(session, dossier_id)]
+
+    before = await with_services(fhir_world, traces)
+    bundle = await gp.execute(
+        "DocumentReference",
+        method="get",
+        params={"patient": patient["id"], "_count": "1", "_total": "accurate"},
+    )
+    after = await with_services(fhir_world, traces)
+    assert bundle["total"] == 3
+    assert len([e for e in bundle["entry"] if e["search"]["mode"] == "match"]) == 1
+    assert any(link["relation"] == "next" for link in bundle["link"])
+    assert len(after) == len(before) + 1  # the page and its total, traced once
+    assert after[-1][1] == "allowed"

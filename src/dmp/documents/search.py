@@ -119,6 +119,7 @@ class FoundDocuments:
     listing: DocumentFilter
     decision: Decision
     fetched: Fetched
+    total: int | None = None  # over all pages, when it was asked for
 
     def page(self) -> DocumentPage:
         rows = search_statement.documents(self.fetched)
@@ -167,8 +168,11 @@ async def find_documents(
     dossier_id: uuid.UUID,
     query: DocumentSearch,
     doctor_present: bool = False,
+    with_total: bool = False,
 ) -> FoundDocuments:
-    """``search_documents``'s reads and trace; its page is ``page()`` of the result."""
+    """``search_documents``'s reads and trace; its page is ``page()`` of the result.
+    ``with_total``: also how many documents match over all pages (``total``), read
+    under the same decision: one search, one trace."""
     after = _check_query(query, actor)
     dossier, facts = await load_dossier_with_facts(
         session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
@@ -184,7 +188,14 @@ async def find_documents(
         after=after,
         with_selected=actor.kind in HOLDER_SIDE,
     )
-    return FoundDocuments(query=query, listing=listing, decision=decision, fetched=fetched)
+    total = None
+    if with_total:
+        total = await search_statement.count(
+            session, dossier_id=dossier_id, document_filter=listing, query=query
+        )
+    return FoundDocuments(
+        query=query, listing=listing, decision=decision, fetched=fetched, total=total
+    )
 
 
 async def count_documents(

@@ -287,14 +287,20 @@ async def find_document_references(
     try:
         if dossier_id is None:
             raise DossierNotFound(what="DMP")
-        if count == 0 or request.query_params.get("_total") == "accurate":
+        if count == 0:  # the total only
             total = await count_documents(
                 session, rt=rt, actor=credential.actor, dossier_id=dossier_id, query=query
             )
-        if count != 0:
+        else:  # one decision and one trace, with the total or without
             found = await find_documents(
-                session, rt=rt, actor=credential.actor, dossier_id=dossier_id, query=query
+                session,
+                rt=rt,
+                actor=credential.actor,
+                dossier_id=dossier_id,
+                query=query,
+                with_total=request.query_params.get("_total") == "accurate",
             )
+            total = found.total
     except DossierNotFound:
         total = 0
         notes = [
