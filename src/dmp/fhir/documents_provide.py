@@ -248,10 +248,10 @@ async def _read_bundle(
     """The body read, validated and planned, each document's content checked and, on
     SQLite, written ahead, once the assertion is checked but before its jti is spent,
     i.e. before the transaction begins: on SQLite this work (a few ms for a 100 KiB
-    document, two fsyncs) no longer holds the write lock. A refusal is kept, not raised, so that
-    the handler raises it after the jti is spent, as before: a request refused for its
-    body still uses its assertion up. On the way out, after the transaction's end, the
-    contents it did not take are removed."""
+    document, two fsyncs) no longer holds the write lock. A refusal is kept, not
+    raised, so that the handler raises it after the jti is spent, as before: a request
+    refused for its body still uses its assertion up. On the way out, after the
+    transaction's end, the contents it did not take are removed."""
     try:
         bundle = await read_resource(request, expected="Bundle")
         validate_with_models(decode_contents(bundle))  # each content decoded once
