@@ -1,7 +1,8 @@
-"""A deposit's contents are sealed and stored before its transaction (decision 0012).
-Its transaction takes them; a refused deposit's are removed before the answer goes out,
-and those a rolled-back transaction had taken go with the rollback. The store is looked
-at directly: a document's content is a file under its dossier's folder."""
+"""On SQLite a deposit's contents are sealed and stored before its transaction (decision
+0012), which takes them; a refused deposit's are removed before the answer goes out, and
+those a rolled-back transaction had taken go with the rollback. On both databases a
+deposit stores each content once and a refused one leaves none. The store is looked at
+directly: a document's content is a file under its dossier's folder."""
 
 from __future__ import annotations
 
