@@ -23,7 +23,6 @@ from dmp.documents.models import DocumentRecord
 from dmp.documents.records import HOLDER_SIDE, status_of, to_out, visibility_of
 from dmp.documents.schemas import DocumentPage, DocumentSearch, SortKey
 from dmp.dossiers.models import DossierRecord
-from dmp.dossiers.service import get_dossier
 from dmp.errors import AccessDenied, InvalidInput
 from dmp.policy import (
     Action,
@@ -109,6 +108,23 @@ def row_obligations(listing: DocumentFilter, document: DocumentRecord) -> frozen
     return obligations_for(listing, facts)
 
 
+async def _authorized(
+    session: AsyncSession,
+    rt: Runtime,
+    actor: Actor,
+    dossier_id: uuid.UUID,
+    doctor_present: bool,
+) -> tuple[DocumentFilter, Decision]:
+    """The search decided and traced, with the dossier and the actor's facts loaded in
+    one statement (``load_dossier_with_facts``)."""
+    dossier, facts = await load_dossier_with_facts(
+        session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
+    )
+    return await authorize_listing(
+        session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present, facts=facts
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FoundDocuments:
     """What a search read and traced in its transaction. ``page()`` makes the page from it
@@ -174,12 +190,7 @@ async def find_documents(
     ``with_total``: also how many documents match over all pages (``total``), read
     under the same decision: one search, one trace."""
     after = _check_query(query, actor)
-    dossier, facts = await load_dossier_with_facts(
-        session, dossier_id=dossier_id, actor=actor, today=rt.clock.now().date()
-    )
-    listing, decision = await authorize_listing(
-        session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present, facts=facts
-    )
+    listing, decision = await _authorized(session, rt, actor, dossier_id, doctor_present)
     fetched = await search_statement.search(
         session,
         dossier_id=dossier_id,
@@ -210,10 +221,7 @@ async def count_documents(
     """How many documents ``search_documents`` would list for ``query`` over all its pages:
     the same decision (traced as a search) and the same rule in SQL, as one COUNT."""
     _check_query(query, actor)
-    dossier = await get_dossier(session, dossier_id)
-    listing, _ = await authorize_listing(
-        session, rt=rt, actor=actor, dossier=dossier, doctor_present=doctor_present
-    )
+    listing, _ = await _authorized(session, rt, actor, dossier_id, doctor_present)
     return await search_statement.count(
         session, dossier_id=dossier_id, document_filter=listing, query=query
     )
