@@ -4,6 +4,8 @@ the offset, read back by a fast path of its own) as on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
@@ -32,7 +34,7 @@ def _table() -> Table:
     )
 
 
-async def test_sqlite_gives_back_what_was_written_as_aware_utc(tmp_path):
+async def test_sqlite_gives_back_what_was_written_as_aware_utc(tmp_path: Path) -> None:
     table = _table()
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'types.sqlite3'}")
     try:
@@ -72,20 +74,21 @@ async def test_sqlite_gives_back_what_was_written_as_aware_utc(tmp_path):
         None,
     ],
 )
-def test_sqlite_fast_path_reads_as_the_general_one(stored):
+def test_sqlite_fast_path_reads_as_the_general_one(stored: str | None) -> None:
     dialect = sqlite.dialect()
-    column_type = UTCDateTime().dialect_impl(dialect)  # as SQLAlchemy uses it on SQLite
+    column_type = cast(UTCDateTime, UTCDateTime().dialect_impl(dialect))  # as on SQLite
     fast = column_type.result_processor(dialect, None)
-    general = TypeDecorator.result_processor(column_type, dialect, None)
+    general: Any = TypeDecorator.result_processor(column_type, dialect, None)
     assert fast is not None and general is not None and fast is not general
     assert fast(stored) == general(stored)
     if stored is not None:
-        assert fast(stored).tzinfo is UTC
+        moment = fast(stored)
+        assert moment is not None and moment.tzinfo is UTC
 
 
-def test_sqlite_text_that_is_no_moment_is_refused_as_before():
+def test_sqlite_text_that_is_no_moment_is_refused_as_before() -> None:
     dialect = sqlite.dialect()
     fast = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
     assert fast is not None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Invalid isoformat string"):
         fast("not a moment")
