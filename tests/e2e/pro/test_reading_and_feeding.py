@@ -130,10 +130,10 @@ async def test_the_gp_creates_a_dmp_and_adds_a_vsm(page, live_server, tmp_path):
     await page.fill("#title", "Résultat corrigé")
     await page.get_by_role("button", name="Remplacer").click()
     assert "Résultat corrigé" in await page.locator("h1").inner_text()
-    # The viewer is closed before the deletion: headless Chromium's PDF viewer, still loading
-    # in the iframe, takes focus and clicks and can close the confirmation dialog, so the
-    # form was sometimes never sent, however it was sent (a click, a key press, the form's
-    # requestSubmit: each failed in CI at this step). The viewer itself is tested above.
+    # The PDF viewer is closed before the deletion. Headless Chromium's viewer, while it
+    # loads in the iframe, takes focus and clicks and can close the confirmation dialog:
+    # the form was then never sent, whichever way the test sent it (a click, a key press,
+    # requestSubmit: each failed in CI at this step). The first test checks the viewer.
     await page.locator("iframe.viewer").evaluate("viewer => viewer.remove()")
     accept_confirmations(page)  # enhance.js asks before deleting
     await page.check("#confirm-delete")
