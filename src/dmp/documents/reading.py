@@ -75,8 +75,9 @@ async def read_document(
     document_id: uuid.UUID,
     doctor_present: bool = False,
 ) -> DocumentOut:
-    """One version's metadata (deprecated versions included: the chain stays readable)."""
-    _, document, decision = await _read(
+    """One version's metadata (deprecated versions included: the chain stays readable).
+    The same decision and trace as reading its content: the content is just not fetched."""
+    found = await find_document_content(
         session,
         rt=rt,
         actor=actor,
@@ -84,8 +85,7 @@ async def read_document(
         document_id=document_id,
         doctor_present=doctor_present,
     )
-    selected = await _selected(session, actor, document)
-    return to_out(document, obligations=decision.obligations, selected=selected)
+    return found.document
 
 
 @dataclass(frozen=True, slots=True)
